@@ -1,0 +1,71 @@
+"""``/v1/chatkit/sessions``: create and cancel sessions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from chatkit_host import ids
+from chatkit_host.api.http import (
+    AdminContext,
+    Paging,
+    check_cursor,
+    json_response,
+    list_body,
+    parse_model,
+    read_json,
+)
+from chatkit_host.errors import NotFound
+from chatkit_host.sessions import create_session, session_to_rest
+from chatkit_host.types.common import ListPage
+from chatkit_host.types.sessions import ChatSession, CreateSessionBody
+
+router = APIRouter(prefix="/v1/chatkit/sessions", tags=["sessions"])
+
+_CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateSessionBody"}}},
+    }
+}
+
+
+@router.post("", response_model=ChatSession, openapi_extra=_CREATE_BODY, summary="Create a ChatKit session.")
+async def create(request: Request, context: AdminContext) -> Response:
+    body = parse_model(CreateSessionBody, await read_json(request, context.settings.max_body_bytes))
+    now = context.clock()
+    record, secret = await create_session(context.store, context.workflows, body, now)
+    return json_response(session_to_rest(record, now, client_secret=secret))
+
+
+@router.post("/{session_id}/cancel", response_model=ChatSession, summary="Cancel a ChatKit session.")
+async def cancel(session_id: str, context: AdminContext) -> Response:
+    now = context.clock()
+    record = await context.store.cancel_session(session_id, now) if ids.is_valid(session_id, ids.SESSION) else None
+    if record is None:
+        raise NotFound(f"Chatkit Session with id '{session_id}' not found.", param="session_id")
+    return json_response(session_to_rest(record, now))
+
+
+@router.get("", response_model=ListPage[ChatSession], summary="List sessions (chatkit-host extension).")
+async def list_sessions(
+    context: AdminContext,
+    paging: Paging,
+    user: Annotated[str | None, Query(min_length=1, max_length=512, description="Only this user's sessions.")] = None,
+) -> Response:
+    check_cursor(paging, ids.SESSION)
+    page = await context.store.list_sessions(
+        user=user, after=paging.after, before=paging.before, limit=paging.limit, order=paging.order
+    )
+    now = context.clock()
+    return json_response(list_body([session_to_rest(s, now) for s in page.data], page.has_more))
+
+
+@router.get("/{session_id}", response_model=ChatSession, summary="Retrieve a session (chatkit-host extension).")
+async def retrieve(session_id: str, context: AdminContext) -> Response:
+    record = await context.store.get_session(session_id) if ids.is_valid(session_id, ids.SESSION) else None
+    if record is None:
+        raise NotFound(f"Chatkit Session with id '{session_id}' not found.", param="session_id")
+    return json_response(session_to_rest(record, context.clock()))

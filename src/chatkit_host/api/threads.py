@@ -1,0 +1,74 @@
+"""``/v1/chatkit/threads``: list, retrieve and delete threads, and list their items."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from chatkit_host import ids
+from chatkit_host.api.http import AdminContext, Paging, check_cursor, json_response, list_body
+from chatkit_host.errors import NotFound
+from chatkit_host.projection import HIDDEN_FROM_REST, item_to_rest, thread_to_rest
+from chatkit_host.types.common import ListPage
+from chatkit_host.types.threads import ChatKitThread, ThreadDeleted, ThreadItem
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1/chatkit/threads", tags=["threads"])
+
+
+def _not_found(thread_id: str) -> NotFound:
+    return NotFound(f"Thread with id '{thread_id}' not found.", param="thread_id")
+
+
+@router.get("", response_model=ListPage[ChatKitThread], summary="List ChatKit threads.")
+async def list_threads(
+    context: AdminContext,
+    paging: Paging,
+    user: Annotated[str | None, Query(min_length=1, max_length=512, description="Only this user's threads.")] = None,
+) -> Response:
+    check_cursor(paging, ids.THREAD)
+    page = await context.store.list_threads(
+        user=user, after=paging.after, before=paging.before, limit=paging.limit, order=paging.order
+    )
+    return json_response(list_body([thread_to_rest(t) for t in page.data], page.has_more))
+
+
+@router.get("/{thread_id}", response_model=ChatKitThread, summary="Retrieve a ChatKit thread.")
+async def retrieve(thread_id: str, context: AdminContext) -> Response:
+    thread = await context.store.get_thread(thread_id) if ids.is_valid(thread_id, ids.THREAD) else None
+    if thread is None:
+        raise _not_found(thread_id)
+    return json_response(thread_to_rest(thread))
+
+
+@router.delete("/{thread_id}", response_model=ThreadDeleted, summary="Delete a thread with its items and files.")
+async def delete(thread_id: str, context: AdminContext) -> Response:
+    removed = await context.store.delete_thread(thread_id) if ids.is_valid(thread_id, ids.THREAD) else None
+    if removed is None:
+        raise _not_found(thread_id)
+    files = context.files
+    for attachment in removed:
+        if attachment.storage_key:
+            await files.delete(attachment.storage_key)
+    return json_response({"id": thread_id, "object": "chatkit.thread.deleted", "deleted": True})
+
+
+@router.get("/{thread_id}/items", response_model=ListPage[ThreadItem], summary="List a thread's items.")
+async def list_items(thread_id: str, context: AdminContext, paging: Paging) -> Response:
+    check_cursor(paging, ids.ITEM)
+    thread = await context.store.get_thread(thread_id) if ids.is_valid(thread_id, ids.THREAD) else None
+    if thread is None:
+        raise _not_found(thread_id)
+    page = await context.store.list_items(
+        thread_id,
+        after=paging.after,
+        before=paging.before,
+        limit=paging.limit,
+        order=paging.order,
+        exclude_types=HIDDEN_FROM_REST,
+    )
+    return json_response(list_body([item_to_rest(i) for i in page.data], page.has_more))

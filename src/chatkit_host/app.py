@@ -1,0 +1,78 @@
+"""``create_app(settings)``: the one place the ASGI application is assembled."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from chatkit_host import __version__
+from chatkit_host.api import ROUTERS
+from chatkit_host.api.errors import EXCEPTION_HANDLERS
+from chatkit_host.context import AppContext
+from chatkit_host.files import LocalFileStorage
+from chatkit_host.keys import load_admin_keys
+from chatkit_host.secrets import AdminKeys
+from chatkit_host.settings import Settings
+from chatkit_host.store import Store
+from chatkit_host.store.migrate import upgrade
+from chatkit_host.types.sessions import CreateSessionBody
+from chatkit_host.workflows.registry import WorkflowRegistry
+
+logger = logging.getLogger(__name__)
+
+#: Request bodies read by hand (for exact errors) still belong in the published schema.
+_EXTRA_SCHEMAS: list[Any] = [CreateSessionBody]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = settings.resolved_database_url
+        await upgrade(url)
+        store = Store.open(url)
+        keys = load_admin_keys(settings.api_keys, settings.data_dir)
+        app.state.context = AppContext(
+            settings=settings,
+            store=store,
+            admin_keys=AdminKeys(keys.keys),
+            workflows=WorkflowRegistry(),
+            files=LocalFileStorage(settings.data_dir / "files"),
+        )
+        try:
+            yield
+        finally:
+            await store.close()
+
+    app = FastAPI(
+        title="chatkit-host",
+        version=__version__,
+        description="Self-hosted ChatKit: OpenAI's ChatKit REST API and runtime.",
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    for router in ROUTERS:
+        app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in _EXTRA_SCHEMAS:
+                model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(model_schema.pop("$defs", {}))
+                components[model.__name__] = model_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,20 @@
+"""The ``chatkit-host`` command: ``serve`` and ``db`` here; API commands in their own modules."""
+
+from __future__ import annotations
+
+import click
+
+from chatkit_host import __version__
+from chatkit_host.cli.server import db, serve
+
+
+@click.group()
+@click.version_option(__version__, prog_name="chatkit-host")
+def main() -> None:
+    """Self-hosted ChatKit: the REST API, the runtime, workflows and a chat UI."""
+
+
+main.add_command(serve)
+main.add_command(db)
+
+__all__ = ["main"]

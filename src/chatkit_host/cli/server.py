@@ -1,0 +1,89 @@
+"""``chatkit-host serve`` and ``chatkit-host db upgrade``: the commands that work on the server itself."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from chatkit_host.keys import load_admin_keys
+from chatkit_host.settings import DEFAULT_DATA_DIR, Settings
+from chatkit_host.store.migrate import upgrade_sync
+
+_data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=f"Directory for the SQLite database, uploads and the admin key [default: {DEFAULT_DATA_DIR}].",
+    envvar="CHATKIT_HOST_DATA_DIR",
+)
+_database_option = click.option(
+    "--database",
+    "database_url",
+    default=None,
+    help="sqlite:///PATH or postgresql://USER@HOST/DB [default: SQLite in the data directory].",
+    envvar="CHATKIT_HOST_DATABASE_URL",
+)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
+@_database_option
+@_data_dir_option
+@click.option(
+    "--redis",
+    "redis_url",
+    default=None,
+    envvar="CHATKIT_HOST_REDIS_URL",
+    help="redis://HOST:PORT/DB shared by all replicas for rate limits.",
+)
+@click.option("--workers", default=1, show_default=True, type=int, help="Server processes.")
+@click.option("--log-level", default="info", show_default=True)
+def serve(
+    host: str,
+    port: int,
+    database_url: str | None,
+    data_dir: Path | None,
+    redis_url: str | None,
+    workers: int,
+    log_level: str,
+) -> None:
+    """Start the server (SQLite and the offline model unless told otherwise)."""
+    import uvicorn
+
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env(data_dir=data_dir, database_url=database_url, redis_url=redis_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    keys = load_admin_keys(settings.api_keys, settings.data_dir)
+    base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    if keys.created_key:
+        click.echo(f"Created an admin API key in {keys.key_file} (shown once):\n\n    {keys.created_key}\n")
+        click.echo("Use it with the official SDK:\n")
+        click.echo(f'    OpenAI(base_url="{base_url}/v1", api_key="{keys.created_key}")\n')
+    elif keys.key_file:
+        click.echo(f"Admin API key: in {keys.key_file}")
+    click.echo(f"Chat UI: {base_url}/   Admin console: {base_url}/admin   API: {base_url}/v1")
+    upgrade_sync(settings.resolved_database_url)
+    from chatkit_host.app import create_app
+
+    if workers > 1:
+        raise click.UsageError("--workers > 1: run several `serve` processes behind a load balancer with --redis.")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True)
+
+
+@click.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@_database_option
+@_data_dir_option
+def db_upgrade(database_url: str | None, data_dir: Path | None) -> None:
+    """Apply all migrations (also done on every `serve`)."""
+    settings = Settings.from_env(data_dir=data_dir, database_url=database_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_sync(settings.resolved_database_url)
+    click.echo(f"Database at head: {settings.resolved_database_url}")

@@ -1,0 +1,23 @@
+"""Persistence: one store over SQLAlchemy Core for SQLite and PostgreSQL, migrated by Alembic."""
+
+from chatkit_host.store.records import (
+    AttachmentRecord,
+    FeedbackRecord,
+    ItemRecord,
+    Order,
+    Page,
+    SessionRecord,
+    ThreadRecord,
+)
+from chatkit_host.store.store import Store
+
+__all__ = [
+    "AttachmentRecord",
+    "FeedbackRecord",
+    "ItemRecord",
+    "Order",
+    "Page",
+    "SessionRecord",
+    "Store",
+    "ThreadRecord",
+]
