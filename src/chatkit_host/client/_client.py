@@ -1,0 +1,198 @@
+"""``ChatKitHost`` and ``AsyncChatKitHost``: the clients, each a thin driver of the shared core."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Self, TypeVar
+
+import anyio
+import httpx
+
+from chatkit_host.client._base import DEFAULT_MAX_RETRIES, Call, Core, Flow, Outcome, Send, Sleep
+from chatkit_host.client.resources.chatkit import AsyncChatKit, ChatKit
+
+T = TypeVar("T")
+
+
+class Beta:
+    """``client.beta.chatkit`` is ``client.chatkit``, so code written for ``openai`` ports unchanged."""
+
+    def __init__(self, chatkit: ChatKit) -> None:
+        self.chatkit = chatkit
+
+
+class AsyncBeta:
+    """``client.beta.chatkit`` is ``client.chatkit``, so code written for ``openai`` ports unchanged."""
+
+    def __init__(self, chatkit: AsyncChatKit) -> None:
+        self.chatkit = chatkit
+
+
+class ChatKitHost:
+    """The sync client.
+
+    ``base_url`` is the server's root (a trailing ``/v1`` is accepted); it and ``api_key`` default to the
+    ``CHATKIT_HOST_BASE_URL`` and ``CHATKIT_HOST_API_KEY`` variables. Failed requests are retried
+    ``max_retries`` times on connection errors, 408, 429 and 5xx with exponential backoff and jitter,
+    honouring ``Retry-After``. ``transport`` replaces httpx's network transport (e.g. for tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | httpx.URL | None = None,
+        api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._core = Core(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self._http = httpx.Client(
+            base_url=self._core.base_url,
+            headers=self._core.headers(),
+            timeout=self._core.timeout,
+            transport=transport,
+        )
+        self.chatkit = ChatKit(self)
+        self.beta = Beta(self.chatkit)
+
+    @property
+    def base_url(self) -> httpx.URL:
+        return self._core.base_url
+
+    @property
+    def api_key(self) -> str | None:
+        return self._core.api_key
+
+    def run(self, call: Call[T]) -> T:
+        """Send one call (with retries) and return its parsed answer."""
+        return self.drive(self._core.flow(self._http, call))
+
+    def open_stream(self, call: Call[object]) -> httpx.Response:
+        """Send ``call`` (with retries) and return the response with its body unread; close it when done."""
+        return self.drive(self._core.send(self._http, call, stream=True))
+
+    def drive(self, flow: Flow[T]) -> T:
+        outcome: Outcome = None
+        while True:
+            try:
+                step = flow.send(outcome)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            outcome = None
+            if isinstance(step, Sleep):
+                time.sleep(step.seconds)
+            else:
+                outcome = self._send(step)
+
+    def _send(self, step: Send) -> httpx.Response | httpx.TransportError:
+        try:
+            response = self._http.send(step.request, stream=step.stream)
+            if step.stream and not response.is_success:
+                response.read()
+                response.close()
+            return response
+        except httpx.TransportError as exc:
+            return exc
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncChatKitHost:
+    """The async client; the same options as :class:`ChatKitHost`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | httpx.URL | None = None,
+        api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._core = Core(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self._core.base_url,
+            headers=self._core.headers(),
+            timeout=self._core.timeout,
+            transport=transport,
+        )
+        self.chatkit = AsyncChatKit(self)
+        self.beta = AsyncBeta(self.chatkit)
+
+    @property
+    def base_url(self) -> httpx.URL:
+        return self._core.base_url
+
+    @property
+    def api_key(self) -> str | None:
+        return self._core.api_key
+
+    async def run(self, call: Call[T]) -> T:
+        """Send one call (with retries) and return its parsed answer."""
+        return await self.drive(self._core.flow(self._http, call))
+
+    async def open_stream(self, call: Call[object]) -> httpx.Response:
+        """Send ``call`` (with retries) and return the response with its body unread; close it when done."""
+        return await self.drive(self._core.send(self._http, call, stream=True))
+
+    async def drive(self, flow: Flow[T]) -> T:
+        outcome: Outcome = None
+        while True:
+            try:
+                step = flow.send(outcome)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            outcome = None
+            if isinstance(step, Sleep):
+                await anyio.sleep(step.seconds)
+            else:
+                outcome = await self._send(step)
+
+    async def _send(self, step: Send) -> httpx.Response | httpx.TransportError:
+        try:
+            response = await self._http.send(step.request, stream=step.stream)
+            if step.stream and not response.is_success:
+                await response.aread()
+                await response.aclose()
+            return response
+        except httpx.TransportError as exc:
+            return exc
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
