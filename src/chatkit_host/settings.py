@@ -29,6 +29,10 @@ class Settings:
     #: Model provider settings, read by the workflow engine.
     openai_api_key: str | None = None
     openai_base_url: str | None = None
+    #: ``responses`` or ``chat_completions``; None picks Chat Completions for a base URL, else Responses.
+    openai_api: str | None = None
+    #: Model of the built-in workflow and of agents that name none (``offline`` forces the stand-in).
+    default_model: str | None = None
     #: Paths of workflow definitions (YAML or Python) registered on start.
     workflow_paths: tuple[Path, ...] = field(default_factory=tuple)
     #: OTLP/HTTP endpoint for exporting traces; ``None`` keeps traces only in the database.
@@ -61,6 +65,10 @@ class Settings:
             values["openai_api_key"] = env["OPENAI_API_KEY"]
         if env.get("CHATKIT_HOST_OPENAI_BASE_URL"):
             values["openai_base_url"] = env["CHATKIT_HOST_OPENAI_BASE_URL"]
+        if env.get("CHATKIT_HOST_OPENAI_API"):
+            values["openai_api"] = env["CHATKIT_HOST_OPENAI_API"]
+        if env.get("CHATKIT_HOST_DEFAULT_MODEL"):
+            values["default_model"] = env["CHATKIT_HOST_DEFAULT_MODEL"]
         if env.get("CHATKIT_HOST_OTLP_ENDPOINT"):
             values["otlp_endpoint"] = env["CHATKIT_HOST_OTLP_ENDPOINT"]
         known = {f.name for f in fields(cls)}
