@@ -6,6 +6,8 @@ import click
 
 from chatkit_host import __version__
 from chatkit_host.cli.server import db, serve
+from chatkit_host.cli.sessions import sessions
+from chatkit_host.cli.threads import threads
 
 
 @click.group()
@@ -16,5 +18,7 @@ def main() -> None:
 
 main.add_command(serve)
 main.add_command(db)
+main.add_command(sessions)
+main.add_command(threads)
 
 __all__ = ["main"]
