@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import RunningServer
 from tests.seed import seed_threads
 from tests.servers import free_port
