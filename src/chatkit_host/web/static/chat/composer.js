@@ -1,0 +1,246 @@
+// The composer: text, attachments (uploaded as soon as they are picked), send and stop.
+import { icon } from "./icons.js";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function formatSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+  return `${Math.round(bytes / 1024)} KB`;
+}
+
+/** Whether `file` matches an `accept` map ({"image/*": [".png"], ...}) or list of MIME patterns. */
+function accepted(file, accept) {
+  if (!accept) return true;
+  const patterns = Array.isArray(accept) ? accept : Object.keys(accept);
+  const exts = Array.isArray(accept) ? [] : Object.values(accept).flat();
+  const type = file.type || "";
+  const name = file.name.toLowerCase();
+  return (
+    patterns.some((p) => (p.endsWith("/*") ? type.startsWith(p.slice(0, -1)) : p === type || (p.startsWith(".") && name.endsWith(p)))) ||
+    exts.some((e) => name.endsWith(String(e).toLowerCase()))
+  );
+}
+
+function maxSizeFor(file, maxSize) {
+  if (typeof maxSize === "number") return maxSize;
+  if (maxSize && typeof maxSize === "object") {
+    for (const [pattern, size] of Object.entries(maxSize)) {
+      if (pattern.endsWith("/*") ? (file.type || "").startsWith(pattern.slice(0, -1)) : pattern === file.type) return size;
+    }
+  }
+  return Infinity;
+}
+
+export class Composer {
+  /**
+   * @param {{t: Function, onSubmit: Function, onStop: Function, upload: Function, discard: Function, notify: Function}} host
+   */
+  constructor(host) {
+    this.host = host;
+    this.attachments = []; // {key, file, previewUrl, status: "uploading"|"done"|"failed", attachment}
+    this.streaming = false;
+    this.disabledReason = null;
+    this.options = {};
+    this.node = el("form", "ck-composer");
+    this.node.noValidate = true;
+    this.chips = el("div", "ck-chips");
+    this.row = el("div", "ck-composer-row");
+    this.fileInput = el("input");
+    this.fileInput.type = "file";
+    this.fileInput.multiple = true;
+    this.fileInput.hidden = true;
+    this.attachButton = el("button", "ck-icon-btn ck-attach");
+    this.attachButton.type = "button";
+    this.attachButton.append(icon("clip"));
+    this.textarea = el("textarea", "ck-input");
+    this.textarea.rows = 1;
+    this.sendButton = el("button", "ck-send");
+    this.sendButton.type = "submit";
+    this.reason = el("p", "ck-composer-reason");
+    this.reason.hidden = true;
+    this.reason.setAttribute("role", "status");
+    this.disclaimer = el("div", "ck-disclaimer");
+    this.row.append(this.attachButton, this.textarea, this.sendButton);
+    this.node.append(this.reason, this.chips, this.row, this.fileInput, this.disclaimer);
+
+    this.attachButton.addEventListener("click", () => this.fileInput.click());
+    this.fileInput.addEventListener("change", () => {
+      this.addFiles([...this.fileInput.files]);
+      this.fileInput.value = "";
+    });
+    this.textarea.addEventListener("input", () => this.refresh());
+    this.textarea.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        this.submit();
+      } else if (e.key === "Escape" && this.streaming) {
+        e.preventDefault();
+        this.host.onStop();
+      }
+    });
+    this.textarea.addEventListener("paste", (e) => {
+      const files = [...(e.clipboardData?.files || [])];
+      if (files.length && this.attachmentsEnabled()) {
+        e.preventDefault();
+        this.addFiles(files);
+      }
+    });
+    this.node.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (this.streaming) this.host.onStop();
+      else this.submit();
+    });
+  }
+
+  configure(options, t, disclaimerNode) {
+    this.options = options || {};
+    this.t = t;
+    const attachments = this.options.attachments || {};
+    this.attachButton.hidden = !attachments.enabled;
+    this.attachButton.setAttribute("aria-label", t("attach"));
+    this.attachButton.title = t("attach");
+    if (attachments.accept) {
+      const accept = Array.isArray(attachments.accept) ? attachments.accept : Object.entries(attachments.accept).flatMap(([k, v]) => [k, ...v]);
+      this.fileInput.accept = accept.join(",");
+    } else this.fileInput.removeAttribute("accept");
+    this.textarea.placeholder = this.options.placeholder || t("placeholder");
+    this.textarea.setAttribute("aria-label", t("messageLabel"));
+    this.disclaimer.replaceChildren(...(disclaimerNode ? [disclaimerNode] : []));
+    this.refresh();
+  }
+
+  attachmentsEnabled() {
+    return Boolean(this.options.attachments && this.options.attachments.enabled);
+  }
+
+  addFiles(files) {
+    if (!this.attachmentsEnabled()) return;
+    const limits = this.options.attachments;
+    const maxCount = limits.maxCount ?? 10;
+    for (const file of files) {
+      if (this.attachments.length >= maxCount) {
+        this.host.notify("warning", this.t("tooManyFiles", { n: maxCount }));
+        break;
+      }
+      if (!accepted(file, limits.accept)) {
+        this.host.notify("warning", this.t("fileTypeRefused", { name: file.name }));
+        continue;
+      }
+      const max = maxSizeFor(file, limits.maxSize);
+      if (file.size > max) {
+        this.host.notify("warning", this.t("fileTooLarge", { name: file.name, size: formatSize(max) }));
+        continue;
+      }
+      const entry = {
+        key: `${Date.now()}-${Math.random()}`,
+        file,
+        previewUrl: file.type.startsWith("image/") ? URL.createObjectURL(file) : null,
+        status: "uploading",
+        attachment: null,
+      };
+      this.attachments.push(entry);
+      this.host
+        .upload(file)
+        .then((attachment) => {
+          entry.attachment = attachment;
+          entry.status = "done";
+          if (entry.previewUrl && attachment.preview_url) this.host.rememberPreview(attachment.preview_url, entry.previewUrl);
+        })
+        .catch((error) => {
+          entry.status = "failed";
+          this.attachments = this.attachments.filter((a) => a !== entry);
+          this.host.notify("danger", `${file.name}: ${error.message}`);
+        })
+        .finally(() => this.refresh());
+    }
+    this.refresh();
+  }
+
+  removeAttachment(entry) {
+    this.attachments = this.attachments.filter((a) => a !== entry);
+    if (entry.attachment) this.host.discard(entry.attachment);
+    this.refresh();
+  }
+
+  renderChips() {
+    this.chips.replaceChildren(
+      ...this.attachments.map((entry) => {
+        const chip = el("div", "ck-chip");
+        chip.dataset.status = entry.status;
+        if (entry.previewUrl) {
+          const img = el("img", "ck-chip-preview");
+          img.src = entry.previewUrl;
+          img.alt = entry.file.name;
+          chip.append(img);
+        } else chip.append(el("span", "ck-chip-name", entry.file.name));
+        if (entry.status === "uploading") chip.append(el("span", "ck-chip-status", this.t("uploading")));
+        const remove = el("button", "ck-chip-remove");
+        remove.append(icon("close"));
+        remove.type = "button";
+        remove.setAttribute("aria-label", this.t("removeAttachment", { name: entry.file.name }));
+        remove.addEventListener("click", () => this.removeAttachment(entry));
+        chip.append(remove);
+        return chip;
+      }),
+    );
+    this.chips.hidden = this.attachments.length === 0;
+  }
+
+  refresh() {
+    if (!this.t) return;
+    this.renderChips();
+    const uploading = this.attachments.some((a) => a.status === "uploading");
+    const empty = !this.textarea.value.trim() && !this.attachments.length;
+    this.textarea.disabled = Boolean(this.disabledReason);
+    this.attachButton.disabled = Boolean(this.disabledReason) || this.streaming;
+    this.reason.hidden = !this.disabledReason;
+    this.reason.textContent = this.disabledReason || "";
+    if (this.streaming) {
+      this.sendButton.replaceChildren(icon("stop"));
+      this.sendButton.setAttribute("aria-label", this.t("stop"));
+      this.sendButton.title = this.t("stop");
+      this.sendButton.dataset.role = "stop";
+      this.sendButton.disabled = !this.allowCancel;
+    } else {
+      this.sendButton.replaceChildren(icon("send"));
+      this.sendButton.setAttribute("aria-label", this.t("send"));
+      this.sendButton.title = this.t("send");
+      this.sendButton.dataset.role = "send";
+      this.sendButton.disabled = Boolean(this.disabledReason) || empty || uploading;
+    }
+    this.textarea.style.height = "auto";
+    this.textarea.style.height = `${Math.min(this.textarea.scrollHeight, 200)}px`;
+  }
+
+  setStreaming(streaming, allowCancel = true) {
+    this.streaming = streaming;
+    this.allowCancel = allowCancel;
+    this.refresh();
+  }
+
+  setDisabled(reason) {
+    this.disabledReason = reason || null;
+    this.refresh();
+  }
+
+  submit() {
+    if (this.streaming || this.disabledReason) return;
+    if (this.attachments.some((a) => a.status === "uploading")) return;
+    const text = this.textarea.value.trim();
+    const attachments = this.attachments.filter((a) => a.status === "done").map((a) => a.attachment);
+    if (!text && !attachments.length) return;
+    this.textarea.value = "";
+    this.attachments = [];
+    this.refresh();
+    this.host.onSubmit({ text, attachments });
+  }
+
+  focus() {
+    this.textarea.focus();
+  }
+}

@@ -1,0 +1,224 @@
+// Renders one thread item (user message, assistant message, widget, workflow, task, tool call, image).
+import { renderMarkdown, safeHref } from "./markdown.js";
+import { icon } from "./icons.js";
+import { renderWidget } from "./widgets.js";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function iconButton(label, svg, onClick, className = "ck-icon-btn") {
+  const button = el("button", className);
+  button.type = "button";
+  button.setAttribute("aria-label", label);
+  button.title = label;
+  button.append(svg);
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+/** An <img> whose bytes come through the chat's own fetch (so previews that need the secret work). */
+export function previewImage(url, alt, ctx) {
+  const img = el("img", "ck-att-image");
+  img.alt = alt || "";
+  img.dataset.src = url || "";
+  if (!url) return img;
+  if (url.startsWith("blob:") || url.startsWith("data:image/")) {
+    img.src = url;
+    return img;
+  }
+  ctx.loadImage(url).then((objectUrl) => {
+    if (objectUrl) img.src = objectUrl;
+    else img.replaceWith(el("span", "ck-att-file", alt || "image"));
+  });
+  return img;
+}
+
+function renderAttachments(attachments, ctx) {
+  const list = el("div", "ck-attachments");
+  for (const att of attachments || []) {
+    if (att.type === "image") {
+      const fig = el("figure", "ck-att");
+      fig.append(previewImage(att.preview_url, att.name, ctx));
+      list.append(fig);
+    } else {
+      list.append(el("span", "ck-att-file", att.name || att.id));
+    }
+  }
+  return list;
+}
+
+function renderUserMessage(item, ctx) {
+  const node = el("div", "ck-msg ck-user");
+  const bubble = el("div", "ck-bubble");
+  if (item.quoted_text) bubble.append(el("blockquote", "ck-quote", item.quoted_text));
+  const text = el("div", "ck-user-text");
+  for (const part of item.content || []) {
+    if (part.type === "input_text") text.append(document.createTextNode(part.text));
+    else if (part.type === "input_tag") text.append(el("span", "ck-tag", `@${part.text}`));
+  }
+  bubble.append(text);
+  if (item.attachments && item.attachments.length) bubble.append(renderAttachments(item.attachments, ctx));
+  node.append(bubble);
+  return node;
+}
+
+function renderAnnotations(parts) {
+  const sources = [];
+  const seen = new Set();
+  for (const part of parts) {
+    for (const ann of part.annotations || []) {
+      const s = ann.source || {};
+      const key = s.url || s.filename || s.id || s.title;
+      if (!key || seen.has(key)) continue;
+      seen.add(key);
+      sources.push(s);
+    }
+  }
+  if (!sources.length) return null;
+  const list = el("ol", "ck-sources");
+  for (const s of sources) {
+    const li = el("li");
+    const href = s.type === "url" ? safeHref(s.url) : null;
+    if (href) {
+      const a = el("a", null, s.title || s.url);
+      a.href = href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer nofollow";
+      li.append(a);
+    } else li.textContent = s.title || s.filename || s.label || "";
+    list.append(li);
+  }
+  return list;
+}
+
+function renderAssistantMessage(item, ctx) {
+  const node = el("div", "ck-msg ck-assistant");
+  const body = el("div", "ck-assistant-body");
+  const text = (item.content || []).map((p) => p.text || "").join("\n\n");
+  body.append(renderMarkdown(text));
+  const sources = renderAnnotations(item.content || []);
+  if (sources) body.append(sources);
+  node.append(body);
+  if (ctx.streamingItemId === item.id) node.classList.add("ck-streaming");
+  else node.append(renderActions(item, text, ctx));
+  return node;
+}
+
+function renderActions(item, text, ctx) {
+  const bar = el("div", "ck-actions");
+  const copy = iconButton(ctx.t("copy"), icon("copy"), async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      copy.title = ctx.t("copied");
+    } catch {
+      /* clipboard access can be refused; copying is a convenience */
+    }
+  });
+  bar.append(copy);
+  const actions = ctx.itemActions;
+  if (actions.feedback) {
+    const given = ctx.feedbackGiven.get(item.id);
+    const up = iconButton(ctx.t("goodResponse"), icon("thumbUp"), () => ctx.onFeedback(item, "positive"));
+    const down = iconButton(ctx.t("badResponse"), icon("thumbUp", { flip: true }), () => ctx.onFeedback(item, "negative"));
+    up.dataset.action = "feedback-positive";
+    down.dataset.action = "feedback-negative";
+    up.setAttribute("aria-pressed", String(given === "positive"));
+    down.setAttribute("aria-pressed", String(given === "negative"));
+    bar.append(up, down);
+  }
+  if (actions.retry && ctx.canRetry(item)) {
+    const retry = iconButton(ctx.t("retry"), icon("retry"), () => ctx.onRetry(item));
+    retry.dataset.action = "retry";
+    bar.append(retry);
+  }
+  return bar;
+}
+
+const STATUS_GLYPH = { loading: "◌", complete: "✓", none: "•" };
+
+function renderTask(task) {
+  const li = el("li", "ck-task");
+  li.dataset.status = task.status_indicator || "none";
+  const glyph = el("span", "ck-task-status", STATUS_GLYPH[task.status_indicator || "none"] || "•");
+  glyph.setAttribute("aria-hidden", "true");
+  const body = el("div", "ck-task-body");
+  const title = task.title || (task.type === "thought" ? "Thought" : task.type === "web_search" ? task.title_query || "Search" : "");
+  if (title) body.append(el("div", "ck-task-title", title));
+  if (task.content) body.append(renderMarkdown(task.content, "ck-md ck-task-content"));
+  if (task.type === "web_search" && task.queries && task.queries.length) {
+    body.append(el("div", "ck-task-content", task.queries.join(" · ")));
+  }
+  li.append(glyph, body);
+  return li;
+}
+
+function renderWorkflow(item, ctx) {
+  const wf = item.workflow || { tasks: [] };
+  const details = el("details", "ck-workflow");
+  const done = wf.summary !== undefined && wf.summary !== null;
+  details.open = wf.expanded || !done;
+  const summary = el("summary");
+  if (done && wf.summary.title) summary.textContent = wf.summary.title;
+  else if (done && typeof wf.summary.duration === "number") summary.textContent = `${ctx.t("thinking").replace("…", "")} · ${wf.summary.duration}s`;
+  else summary.textContent = wf.type === "reasoning" ? ctx.t("thinking") : (wf.tasks.find((t) => t.title) || {}).title || ctx.t("thinking");
+  details.append(summary);
+  const list = el("ul", "ck-tasks");
+  for (const task of wf.tasks || []) list.append(renderTask(task));
+  details.append(list);
+  return details;
+}
+
+function renderToolCall(item, ctx) {
+  const pending = item.status === "pending";
+  const node = el("div", "ck-tool", ctx.t(pending ? "toolPending" : "toolCall", { name: item.name }));
+  node.dataset.status = item.status;
+  return node;
+}
+
+function renderGeneratedImage(item, ctx) {
+  const node = el("figure", "ck-generated");
+  if (item.image && item.image.url) node.append(previewImage(item.image.url, "generated image", ctx));
+  else node.append(el("div", "ck-progress", ctx.t("thinking")));
+  return node;
+}
+
+/** Renders `item`, or returns null for items with nothing to show. */
+export function renderItem(item, ctx) {
+  let node;
+  switch (item.type) {
+    case "user_message":
+      node = renderUserMessage(item, ctx);
+      break;
+    case "assistant_message":
+      node = renderAssistantMessage(item, ctx);
+      break;
+    case "widget": {
+      node = el("div", "ck-msg ck-widget-item");
+      node.append(renderWidget(item.widget, { scheme: ctx.scheme, onAction: (action, form, source) => ctx.onWidgetAction(item, action, form, source) }));
+      break;
+    }
+    case "workflow":
+      node = renderWorkflow(item, ctx);
+      break;
+    case "task": {
+      node = el("ul", "ck-tasks ck-task-item");
+      node.append(renderTask(item.task || {}));
+      break;
+    }
+    case "client_tool_call":
+      node = renderToolCall(item, ctx);
+      break;
+    case "generated_image":
+      node = renderGeneratedImage(item, ctx);
+      break;
+    default:
+      return null; // end_of_turn, hidden context and unknown kinds show nothing
+  }
+  node.dataset.itemId = item.id;
+  node.dataset.itemType = item.type;
+  return node;
+}
