@@ -16,6 +16,9 @@ from chatkit_host.api.errors import EXCEPTION_HANDLERS
 from chatkit_host.context import AppContext
 from chatkit_host.files import LocalFileStorage
 from chatkit_host.keys import load_admin_keys
+from chatkit_host.runtime.offline import OfflineResponder
+from chatkit_host.runtime.ratelimit import make_rate_limiter
+from chatkit_host.runtime.turn import Responder
 from chatkit_host.secrets import AdminKeys
 from chatkit_host.settings import Settings
 from chatkit_host.store import Store
@@ -29,7 +32,7 @@ logger = logging.getLogger(__name__)
 _EXTRA_SCHEMAS: list[Any] = [CreateSessionBody]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, responder: Responder | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -45,10 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             admin_keys=AdminKeys(keys.keys),
             workflows=WorkflowRegistry(),
             files=LocalFileStorage(settings.data_dir / "files"),
+            responder=responder or OfflineResponder(),
+            limiter=make_rate_limiter(settings.redis_url),
         )
         try:
             yield
         finally:
+            await app.state.context.limiter.aclose()
             await store.close()
 
     app = FastAPI(

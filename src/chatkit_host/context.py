@@ -7,6 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatkit_host.files import FileStorage
+from chatkit_host.runtime.offline import OfflineResponder
+from chatkit_host.runtime.ratelimit import InProcessRateLimiter, RateLimiter
+from chatkit_host.runtime.turn import Responder
 from chatkit_host.secrets import AdminKeys
 from chatkit_host.settings import Settings
 from chatkit_host.store import Store
@@ -21,3 +24,7 @@ class AppContext:
     workflows: WorkflowRegistry
     files: FileStorage
     clock: Callable[[], float] = field(default=time.time)
+    #: Produces the answers streamed by ``POST /chatkit``; the workflow engine replaces the offline one.
+    responder: Responder = field(default_factory=OfflineResponder)
+    #: Per-session request budget (in process, or shared through Redis when ``redis_url`` is set).
+    limiter: RateLimiter = field(default_factory=InProcessRateLimiter)

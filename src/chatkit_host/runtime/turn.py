@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from chatkit.actions import Action
 from chatkit.types import (
-    Action,
     ThreadItem,
     ThreadMetadata,
     ThreadStreamEvent,
