@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +159,35 @@ def test_options_override_the_environment(sqlite_server: RunningServer) -> None:
         "threads", "show", thread_id, "--base-url", sqlite_server.base_url, "--api-key", sqlite_server.admin_key
     )
     assert thread_id in ok(without_env)
+
+
+def test_export_shows_a_progress_bar_on_a_terminal(sqlite_server: RunningServer, tmp_path: Path) -> None:
+    seed_threads(sqlite_server.settings, ["a", "b", "c"])
+    main, replica = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATKIT_HOST_")}
+    env.update(CHATKIT_HOST_BASE_URL=sqlite_server.base_url, CHATKIT_HOST_API_KEY=sqlite_server.admin_key)
+    env.update(COLUMNS="100", TERM="xterm")
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "chatkit_host", "threads", "export", "-o", str(tmp_path / "t.jsonl")],
+            stderr=replica,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            timeout=60,
+        )
+        os.close(replica)
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            terminal += chunk
+    finally:
+        os.close(main)
+    assert process.returncode == 0
+    text = terminal.decode()
+    assert "exporting" in text and "3/3" in text and "━" in text
+    assert "exported 3 threads" in text

@@ -120,7 +120,7 @@ def delete(ctx: Ctx, thread_ids: tuple[str, ...]) -> None:
     default=None,
     help="JSONL file to write [default: stdout].",
 )
-@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (there is none when stderr is not a terminal).")
 @api_command
 def export(ctx: Ctx, user: str | None, output: Path | None, no_progress: bool) -> None:
     """Write threads with their items as JSON Lines: one ``{"thread": ..., "items": [...]}`` per line.
@@ -129,13 +129,15 @@ def export(ctx: Ctx, user: str | None, output: Path | None, no_progress: bool) -
     """
     # Listing first gives the progress bar its total; the items are fetched one thread at a time.
     found = list(ctx.client.chatkit.threads.list(user=user, limit=100, order="asc"))
+    console = Console(stderr=True)
     progress = Progress(
         TextColumn("exporting"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=no_progress,
+        console=console,
+        # A bar is for someone watching; in logs and pipes it would only be noise.
+        disable=no_progress or not console.is_terminal,
     )
     target: IO[str] = sys.stdout if output is None else output.open("w", encoding="utf-8")
     try:

@@ -1,0 +1,122 @@
+"""Every example in README.md runs against a live server.
+
+Marker convention, on the opening fence of each code block (``` followed by the language, then markers):
+
+    ```python test       run as a Python script (its own process); it passes when it exits 0
+    ```console test      each line starting with "$ " is a shell command, which must exit 0; the lines after
+                         it (until the next "$ " line) are its expected output (stdout and stderr together),
+                         where "..." matches any text
+    ```<lang> no-test    shown to readers, never run (e.g. commands that start a server, JavaScript)
+
+A fenced block with neither ``test`` nor ``no-test`` fails this test, so every example is either run or
+explicitly opted out. Runs share one server (SQLite), one working directory and the environment variables
+``CHATKIT_HOST_BASE_URL`` and ``CHATKIT_HOST_API_KEY``, in the order the blocks appear.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import RunningServer
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+_FENCE = re.compile(r"^(```+|~~~+)(.*)$")
+
+
+@dataclass
+class Block:
+    line: int
+    language: str
+    markers: set[str]
+    text: str
+
+
+def blocks(markdown: str) -> list[Block]:
+    found: list[Block] = []
+    lines = markdown.splitlines()
+    index = 0
+    while index < len(lines):
+        match = _FENCE.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        fence, info = match.group(1), match.group(2).split()
+        start = index
+        body: list[str] = []
+        index += 1
+        while index < len(lines) and not lines[index].startswith(fence):
+            body.append(lines[index])
+            index += 1
+        index += 1
+        language = info[0] if info else ""
+        found.append(Block(start + 1, language, set(info[1:]), "\n".join(body) + "\n"))
+    return found
+
+
+def expected_output_matches(expected: str, actual: str) -> bool:
+    pattern = ".*?".join(re.escape(part) for part in expected.strip().split("..."))
+    return re.fullmatch(pattern, actual.strip(), flags=re.DOTALL) is not None
+
+
+def console_commands(block: Block) -> list[tuple[str, str]]:
+    commands: list[tuple[str, str]] = []
+    for line in block.text.splitlines():
+        if line.startswith("$ "):
+            commands.append((line[2:], ""))
+        elif commands:
+            command, output = commands[-1]
+            commands[-1] = (command, output + line + "\n")
+    return commands
+
+
+def test_every_block_is_marked() -> None:
+    unmarked = [
+        f"README.md:{b.line} ```{b.language}" for b in blocks(README.read_text()) if not b.markers & {"test", "no-test"}
+    ]
+    assert unmarked == [], "mark each code block `test` or `no-test` (see tests/test_readme.py)"
+
+
+def test_readme_examples(sqlite_server: RunningServer, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATKIT_HOST_")}
+    env.update(
+        CHATKIT_HOST_BASE_URL=sqlite_server.base_url,
+        CHATKIT_HOST_API_KEY=sqlite_server.admin_key,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        COLUMNS="200",
+    )
+    ran = 0
+    for block in blocks(README.read_text()):
+        if "test" not in block.markers:
+            continue
+        where = f"README.md:{block.line}"
+        if block.language == "python":
+            result = subprocess.run(
+                [sys.executable, "-c", block.text], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+            )
+            assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
+        elif block.language == "console":
+            for command, expected in console_commands(block):
+                result = subprocess.run(
+                    ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+                )
+                output = result.stdout + result.stderr
+                assert result.returncode == 0, f"{where}: $ {command}\n{output}"
+                # A command listed without output is only checked for success.
+                assert not expected.strip() or expected_output_matches(expected, output), (
+                    f"{where}: $ {command}\nexpected:\n{expected}\ngot:\n{output}"
+                )
+        else:
+            raise AssertionError(f"{where}: no runner for ```{block.language} test (use python or console)")
+        ran += 1
+    assert ran > 0
+
+
+def test_expected_output_wildcards() -> None:
+    assert expected_output_matches("a ... c\n", "a b b c")
+    assert not expected_output_matches("a ... c", "a b d")
+    assert expected_output_matches("exported ... threads to t.jsonl", "exported 3 threads to t.jsonl\n")
