@@ -129,7 +129,11 @@ PlaygroundContext = Annotated[AppContext, Depends(playground_context)]
 
 @router.get("/playground/config", summary="What the playground page may offer.")
 async def playground_config(context: PlaygroundContext) -> Response:
-    workflows: list[dict[str, Any]] = [{"id": DEFAULT_WORKFLOW_ID}]
+    workflows: list[dict[str, Any]] = [{"id": DEFAULT_WORKFLOW_ID, "name": "Built-in"}]
+    store = context.workflows.store
+    if store is not None:
+        page = await store.list_workflows(after=None, before=None, limit=100, order="desc", include_archived=False)
+        workflows += [{"id": w.id, "name": w.name} for w in page.data if w.latest_version is not None]
     return json_response({"object": "chatkit.playground.config", "workflows": workflows})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -10,6 +11,16 @@ import click
 from chatkit_host.keys import load_admin_keys
 from chatkit_host.settings import DEFAULT_DATA_DIR, Settings
 from chatkit_host.store.migrate import upgrade_sync
+
+
+def playground_setting(bind_host: str, configured: bool | None) -> bool | None:
+    """The operator's choice wins; otherwise a public bind turns the playground off and loopback keeps auto."""
+    from chatkit_host.api.web import is_loopback_host  # the web stack loads only when a server starts
+
+    if configured is not None:
+        return configured
+    return None if is_loopback_host(bind_host) else False
+
 
 _data_dir_option = click.option(
     "--data-dir",
@@ -55,6 +66,7 @@ def serve(
 
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(data_dir=data_dir, database_url=database_url, redis_url=redis_url)
+    settings = dataclasses.replace(settings, playground=playground_setting(host, settings.playground))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = load_admin_keys(settings.api_keys, settings.data_dir)
     base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"

@@ -385,7 +385,9 @@ export class ChatKitHostElement extends HTMLElement {
         if (node) node.dataset.stopped = "true";
       }
       this.renderThread();
-      if (stopped) this.log.append(el("p", "ck-stopped", this.t("stopped")));
+      if (stopped && this.items.length) this.log.append(el("p", "ck-stopped", this.t("stopped")));
+      // Stopped before thread.created arrived: the server may still have made the thread.
+      if (stopped && !this.thread && this.historyOptions.enabled) this.history.load();
       this.emit("chatkit.response.end", {});
     }
     if (!failed) await this.runPendingClientTool();
