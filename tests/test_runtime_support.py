@@ -76,6 +76,8 @@ class Runtime:
 
     @classmethod
     def for_user(cls, server: RunningServer, user: str = "alice", **body: Any) -> Runtime:
+        """A session with a generous rate limit unless ``rate_limits`` is given (tests send many requests)."""
+        body.setdefault("rate_limits", {"max_requests_per_1_minute": 1000})
         session = new_session(server, user, **body)
         runtime = cls(server, session["client_secret"])
         runtime.session = session

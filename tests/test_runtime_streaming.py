@@ -1,0 +1,130 @@
+"""Streams over a real socket: incremental delivery, client disconnect, and a session cancelled mid-answer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from chatkit_host.runtime.offline import OfflineResponder
+from chatkit_host.runtime.streaming import CANCELLED_NOTE, SESSION_ENDED
+from chatkit_host.settings import Settings
+from chatkit_host.store import Store
+from tests.conftest import RunningServer
+from tests.test_runtime_support import EVENT, ITEM_PAGE, Runtime, text_input
+
+#: Slow enough that a test can act while the answer is still streaming (about 6 s for the whole answer).
+WORD_DELAY = 0.02
+REPEAT = 100
+
+
+@pytest.fixture
+def slow_server(tmp_path: Path, backend: str) -> Iterator[RunningServer]:
+    from tests.test_runtime_support import serve_with
+
+    with ExitStack() as stack:
+        yield serve_with(tmp_path, stack, OfflineResponder(delay=WORD_DELAY, repeat=REPEAT), backend=backend)
+
+
+def _events(response: httpx.Response) -> Iterator[Any]:
+    for line in response.iter_lines():
+        if line:
+            assert line.startswith("data: ")
+            yield EVENT.validate_json(line[len("data: ") :])
+
+
+def _stored_types(settings: Settings, thread_id: str) -> list[str]:
+    async def run() -> list[str]:
+        store = Store.open(settings.resolved_database_url)
+        try:
+            page = await store.list_items(thread_id, after=None, before=None, limit=100, order="asc")
+            return [r.type for r in page.data]
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def _wait_for(predicate: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def test_client_disconnect_keeps_the_partial_answer(slow_server: RunningServer) -> None:
+    rt = Runtime.for_user(slow_server)
+    body = {"type": "threads.create", "params": {"input": text_input("tell me a long story")}}
+    received = ""
+    with rt.http.stream("POST", "/chatkit", json=body) as response:
+        assert response.status_code == 200
+        thread_id = ""
+        for event in _events(response):
+            if event.type == "thread.created":
+                thread_id = event.thread.id
+            if event.type == "thread.item.updated" and event.update.type.endswith("text_delta"):
+                received += event.update.delta
+                if len(received) > 80:
+                    break  # leaving the block closes the connection mid-answer
+
+    def partial() -> Any:
+        page = ITEM_PAGE.validate_python(rt.json("items.list", thread_id=thread_id, order="asc"))
+        return [i for i in page.data if i.type == "assistant_message"]
+
+    saved = _wait_for(partial)
+    assert saved, "the partial assistant message was not saved"
+    text = saved[0].content[0].text
+    assert text.startswith(received) and len(text) < 2000
+    # The note for the next model turn is stored but never shown, in the runtime or in REST.
+    assert _wait_for(lambda: "sdk_hidden_context" in _stored_types(slow_server.settings, thread_id))
+    rest = slow_server.openai().beta.chatkit.threads.list_items(thread_id)
+    assert [i.type for i in rest] == ["chatkit.assistant_message", "chatkit.user_message"]
+    assert CANCELLED_NOTE not in str(rt.json("threads.get_by_id", thread_id=thread_id))
+
+
+def test_cancelling_the_session_ends_its_stream(slow_server: RunningServer) -> None:
+    rt = Runtime.for_user(slow_server)
+    admin = slow_server.admin()
+    body = {"type": "threads.create", "params": {"input": text_input("keep talking")}}
+    kinds: list[str] = []
+    started = time.monotonic()
+    last: Any = None
+    with rt.http.stream("POST", "/chatkit", json=body) as response:
+        for event in _events(response):
+            kinds.append(event.type)
+            if event.type == "thread.created":
+                thread_id = event.thread.id
+            if kinds.count("thread.item.updated") == 5:
+                assert admin.post(f"/v1/chatkit/sessions/{rt.session['id']}/cancel").status_code == 200
+            last = event
+    elapsed = time.monotonic() - started
+    assert last.type == "error" and last.message == SESSION_ENDED and last.allow_retry is False
+    assert "thread.item.done" not in kinds[3:]  # the answer never completed
+    assert elapsed < WORD_DELAY * REPEAT * 3, "the stream ran on after the session was cancelled"
+    assert rt.error("threads.list", 401)["code"] == "session_cancelled"
+    # What was streamed before the cancellation is kept.
+    assert "assistant_message" in _stored_types(slow_server.settings, thread_id)
+
+
+def test_events_arrive_while_the_answer_is_still_being_written(slow_server: RunningServer) -> None:
+    rt = Runtime.for_user(slow_server)
+    body = {"type": "threads.create", "params": {"input": text_input("stream please")}}
+    with rt.http.stream("POST", "/chatkit", json=body) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["cache-control"] == "no-cache"
+        events = _events(response)
+        first = next(events)
+        assert first.type == "thread.created"
+        # The answer is not finished yet: its items are still being produced on the server.
+        stored = _stored_types(slow_server.settings, first.thread.id)
+        assert "assistant_message" not in stored
+        rest = list(events)
+    assert rest[-1].type == "thread.updated"
