@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from chatkit_host import __version__
+from chatkit_host.cli.chat import chat
 from chatkit_host.cli.server import db, serve
 from chatkit_host.cli.sessions import sessions
 from chatkit_host.cli.threads import threads
@@ -20,5 +21,6 @@ main.add_command(serve)
 main.add_command(db)
 main.add_command(sessions)
 main.add_command(threads)
+main.add_command(chat)
 
 __all__ = ["main"]

@@ -11,6 +11,8 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
+import httpx
+
 from chatkit_host.client._base import Call
 from chatkit_host.client.pagination import AsyncPage, AsyncPaginator, SyncPage
 from chatkit_host.types.common import ListPage
@@ -25,6 +27,14 @@ class SyncRunner(Protocol):
 
 class AsyncRunner(Protocol):
     async def run(self, call: Call[T]) -> T: ...
+
+
+class SyncStreamRunner(SyncRunner, Protocol):
+    def open_stream(self, call: Call[object]) -> httpx.Response: ...
+
+
+class AsyncStreamRunner(AsyncRunner, Protocol):
+    async def open_stream(self, call: Call[object]) -> httpx.Response: ...
 
 
 class SyncResource:
