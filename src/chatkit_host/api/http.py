@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, ValidationError
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatkit_host import ids
 from chatkit_host.context import AppContext
@@ -35,7 +40,7 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_admin(request: Request) -> AppContext:
+def check_admin(request: Request) -> AppContext:
     """Admin API key in ``Authorization: Bearer``; a session's client secret is not one."""
     context = get_context(request)
     token = bearer_token(request)
@@ -47,6 +52,11 @@ def require_admin(request: Request) -> AppContext:
     if not context.admin_keys.check(token):
         raise AuthenticationFailed("Incorrect API key provided.", code="invalid_api_key")
     return context
+
+
+async def require_admin(request: Request) -> AppContext:
+    # A coroutine, so that FastAPI does not send this dependency to its thread pool.
+    return check_admin(request)
 
 
 AdminContext = Annotated[AppContext, Depends(require_admin)]
@@ -116,7 +126,7 @@ class ListParams(BaseModel):
     before: str | None
 
 
-def list_params(
+async def list_params(
     limit: Annotated[int, Query(ge=0, le=100, description="Maximum number of objects to return.")] = 20,
     order: Annotated[Literal["asc", "desc"], Query(description="Sort order by creation time.")] = "desc",
     after: Annotated[str | None, Query(description="Return objects after this id in the list order.")] = None,
@@ -126,6 +136,15 @@ def list_params(
 
 
 Paging = Annotated[ListParams, Depends(list_params)]
+
+
+class ListQuery(ListParams):
+    """The paging parameters as a model, for routes that parse their query with :func:`parse_query`."""
+
+    limit: Annotated[int, Field(ge=0, le=100, description="Maximum number of objects to return.")] = 20
+    order: Annotated[Literal["asc", "desc"], Field(description="Sort order by creation time.")] = "desc"
+    after: Annotated[str | None, Field(description="Return objects after this id in the list order.")] = None
+    before: Annotated[str | None, Field(description="Return objects before this id in the list order.")] = None
 
 
 def check_cursor(params: ListParams, prefix: str) -> None:
@@ -143,3 +162,78 @@ def list_body(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
         "last_id": data[-1]["id"] if data else None,
         "has_more": has_more,
     }
+
+
+def parse_query(model: type[M], request: Request) -> M:
+    """Query parameters validated by ``model``, failing exactly as FastAPI's own parameter validation does."""
+    params = request.query_params
+    try:
+        return model.model_validate({name: params[name] for name in model.model_fields if name in params})
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [dict(e) | {"loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from exc
+
+
+def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting the query parameters of a route that reads them with :func:`parse_query`."""
+    schema = model.model_json_schema()
+    parameters = []
+    for name, field in schema["properties"].items():
+        description = field.pop("description", None)
+        parameters.append(
+            {"name": name, "in": "query", "required": False, "schema": field}
+            | ({"description": description} if description else {})
+        )
+    return {"parameters": parameters}
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+_DIRECT = "chatkit_host_direct"
+
+
+def direct(endpoint: Endpoint) -> Endpoint:
+    """Mark a route's endpoint (one that takes only the request) to be served by :class:`DirectRoutes`."""
+    setattr(endpoint, _DIRECT, True)
+    return endpoint
+
+
+class DirectRoutes:
+    """ASGI middleware that serves the busiest routes without FastAPI's per-request routing and dependencies.
+
+    An endpoint listed here takes only the request and does its own authentication and parsing, so it runs
+    the same code whether FastAPI or this middleware calls it; FastAPI keeps the route for everything else
+    (``HEAD``, other methods, ``/openapi.json``). Errors go to the app's own exception handlers; anything
+    without a specific handler propagates to the server-error middleware, as it would from a route.
+    """
+
+    def __init__(
+        self, app: ASGIApp, routes: Sequence[BaseRoute], handlers: Mapping[type[Exception], ErrorHandler]
+    ) -> None:
+        self.app = app
+        self.routes: dict[tuple[str, str], Endpoint] = {
+            (method, route.path): route.endpoint
+            for route in routes
+            if isinstance(route, APIRoute) and getattr(route.endpoint, _DIRECT, False)
+            for method in route.methods or ()
+            if method != "HEAD"
+        }
+        self.handlers = {cls: handler for cls, handler in handlers.items() if cls is not Exception}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = (
+            self.routes.get((scope.get("method", ""), scope.get("path", ""))) if scope["type"] == "http" else None
+        )
+        if endpoint is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await endpoint(request)
+        except Exception as exc:
+            handler = next((self.handlers[c] for c in type(exc).__mro__ if c in self.handlers), None)
+            if handler is None:
+                raise
+            response = await handler(request, exc)
+        await response(scope, receive, send)

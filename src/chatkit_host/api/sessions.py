@@ -11,7 +11,9 @@ from chatkit_host import ids
 from chatkit_host.api.http import (
     AdminContext,
     Paging,
+    check_admin,
     check_cursor,
+    direct,
     json_response,
     list_body,
     parse_model,
@@ -33,7 +35,9 @@ _CREATE_BODY = {
 
 
 @router.post("", response_model=ChatSession, openapi_extra=_CREATE_BODY, summary="Create a ChatKit session.")
-async def create(request: Request, context: AdminContext) -> Response:
+@direct
+async def create(request: Request) -> Response:
+    context = check_admin(request)
     body = parse_model(CreateSessionBody, await read_json(request, context.settings.max_body_bytes))
     now = context.clock()
     record, secret = await create_session(context.store, context.workflows, body, now)

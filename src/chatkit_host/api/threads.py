@@ -5,11 +5,23 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import Field
 
 from chatkit_host import ids
-from chatkit_host.api.http import AdminContext, Paging, check_cursor, json_response, list_body
+from chatkit_host.api.http import (
+    AdminContext,
+    ListQuery,
+    Paging,
+    check_admin,
+    check_cursor,
+    direct,
+    json_response,
+    list_body,
+    parse_query,
+    query_parameters,
+)
 from chatkit_host.errors import NotFound
 from chatkit_host.projection import HIDDEN_FROM_REST, item_to_rest, thread_to_rest
 from chatkit_host.types.common import ListPage
@@ -24,15 +36,23 @@ def _not_found(thread_id: str) -> NotFound:
     return NotFound(f"Thread with id '{thread_id}' not found.", param="thread_id")
 
 
-@router.get("", response_model=ListPage[ChatKitThread], summary="List ChatKit threads.")
-async def list_threads(
-    context: AdminContext,
-    paging: Paging,
-    user: Annotated[str | None, Query(min_length=1, max_length=512, description="Only this user's threads.")] = None,
-) -> Response:
-    check_cursor(paging, ids.THREAD)
+class ThreadListQuery(ListQuery):
+    user: Annotated[str | None, Field(min_length=1, max_length=512, description="Only this user's threads.")] = None
+
+
+@router.get(
+    "",
+    response_model=ListPage[ChatKitThread],
+    summary="List ChatKit threads.",
+    openapi_extra=query_parameters(ThreadListQuery),
+)
+@direct
+async def list_threads(request: Request) -> Response:
+    context = check_admin(request)
+    query = parse_query(ThreadListQuery, request)
+    check_cursor(query, ids.THREAD)
     page = await context.store.list_threads(
-        user=user, after=paging.after, before=paging.before, limit=paging.limit, order=paging.order
+        user=query.user, after=query.after, before=query.before, limit=query.limit, order=query.order
     )
     return json_response(list_body([thread_to_rest(t) for t in page.data], page.has_more))
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
@@ -26,6 +29,73 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+class SQLiteDirect:
+    """Short statements on a SQLite file, run through the stdlib driver on the calling thread.
+
+    Each aiosqlite call is a round trip to a worker thread, and one statement through SQLAlchemy's async
+    layer takes several. The statements sent here are reads bounded by LIMIT on an index range and
+    single-row writes, which take tens of microseconds: less than one thread round trip. WAL readers never
+    wait for a writer, and a write only proceeds if the lock is free right now (see :meth:`try_write`), so
+    nothing here can stall the event loop behind another transaction.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=256)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        # No waiting: a busy write lock means "take the queued path", decided by the caller.
+        conn.execute("PRAGMA busy_timeout=0")
+        with self._lock:
+            self._opened.append(conn)
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any] | None:
+        """The rows, or None in the rare moments a WAL reader is told to retry (the caller goes async)."""
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return None
+            raise
+
+    def try_write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> bool:
+        """Run ``statements`` in one transaction if the write lock is free; False (nothing done) if not."""
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return False
+            raise
+        try:
+            for sql, params in statements:
+                conn.execute(sql, params)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+        self._local = threading.local()
+
+
 @dataclass
 class Engines:
     """A reader and a writer; on PostgreSQL both are the same pooled engine."""
@@ -33,8 +103,12 @@ class Engines:
     read: AsyncEngine
     write: AsyncEngine
     dialect: str
+    #: The fast path for hot statements on a SQLite file; None on PostgreSQL and in-memory SQLite.
+    direct: SQLiteDirect | None = field(default=None)
 
     async def dispose(self) -> None:
+        if self.direct is not None:
+            self.direct.close()
         await self.read.dispose()
         if self.write is not self.read:
             await self.write.dispose()
@@ -68,7 +142,9 @@ def create_engines(url: str) -> Engines:
                 conn.exec_driver_sql(_begin)
 
             event.listen(engine.sync_engine, "begin", on_begin)
-        return Engines(read=read, write=write, dialect="sqlite")
+        path = make_url(url).database
+        direct = SQLiteDirect(path) if path and path != ":memory:" and not path.startswith("file:") else None
+        return Engines(read=read, write=write, dialect="sqlite", direct=direct)
     engine = create_async_engine(driver_url, pool_size=10, max_overflow=10, pool_pre_ping=False)
     return Engines(read=engine, write=engine, dialect="postgresql")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Select
+from sqlalchemy import BindParameter, Column, Select
 
 from chatkit_host.store.records import Order
 
@@ -19,13 +19,14 @@ def keyset(
     id_column: Column[Any],
     *,
     order: Order,
-    after: str | None,
-    before: str | None,
+    after: str | BindParameter[Any] | None,
+    before: str | BindParameter[Any] | None,
     limit: int,
 ) -> tuple[Select[Any], bool]:
     """Bound and order ``query``; returns it and whether its rows come back reversed.
 
-    The query fetches ``limit + 1`` rows so the caller can tell ``has_more`` without a COUNT.
+    The query fetches ``limit + 1`` rows so the caller can tell ``has_more`` without a COUNT. Cursors may be
+    bind parameters, so that one statement per shape of query can be built once and reused.
     """
     descending = order == "desc"
     if after is not None:

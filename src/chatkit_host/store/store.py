@@ -7,12 +7,14 @@ plain records (``records.py``) and get plain records back.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import ClauseElement, Row, Select, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from chatkit_host.store import schema
 from chatkit_host.store.engine import Engines, create_engines
@@ -55,26 +57,38 @@ def _session(row: Row[Any]) -> SessionRecord:
     )
 
 
-def _thread(row: Row[Any]) -> ThreadRecord:
-    m = row._mapping
+_THREAD_COLUMNS = [c for c in schema.threads.c]
+_ITEM_COLUMNS = [c for c in schema.items.c]
+# Rows are read by position (a row from the SQLite fast path is a plain tuple) in these columns' order.
+_T = {c.name: i for i, c in enumerate(_THREAD_COLUMNS)}
+_I = {c.name: i for i, c in enumerate(_ITEM_COLUMNS)}
+
+
+def _thread(row: Sequence[Any]) -> ThreadRecord:
+    metadata = row[_T["metadata"]]
     return ThreadRecord(
-        id=m["id"],
-        user=m["user"],
-        session_id=m["session_id"],
-        title=m["title"],
-        status=m["status"],
-        status_reason=m["status_reason"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        workflow_id=m["workflow_id"],
-        workflow_version=m["workflow_version"],
-        metadata=orjson.loads(m["metadata"]) if m["metadata"] else {},
+        id=row[_T["id"]],
+        user=row[_T["user"]],
+        session_id=row[_T["session_id"]],
+        title=row[_T["title"]],
+        status=row[_T["status"]],
+        status_reason=row[_T["status_reason"]],
+        created_at=row[_T["created_at"]],
+        updated_at=row[_T["updated_at"]],
+        workflow_id=row[_T["workflow_id"]],
+        workflow_version=row[_T["workflow_version"]],
+        metadata=orjson.loads(metadata) if metadata else {},
     )
 
 
-def _item(row: Row[Any]) -> ItemRecord:
-    m = row._mapping
-    return ItemRecord(id=m["id"], thread_id=m["thread_id"], type=m["type"], created_at=m["created_at"], data=m["data"])
+def _item(row: Sequence[Any]) -> ItemRecord:
+    return ItemRecord(
+        id=row[_I["id"]],
+        thread_id=row[_I["thread_id"]],
+        type=row[_I["type"]],
+        created_at=row[_I["created_at"]],
+        data=row[_I["data"]],
+    )
 
 
 def _attachment(row: Row[Any]) -> AttachmentRecord:
@@ -85,7 +99,54 @@ def _feedback(row: Row[Any]) -> FeedbackRecord:
     return FeedbackRecord(**dict(row._mapping))
 
 
-_THREAD_COLUMNS = [c for c in schema.threads.c]
+# Hot statements are built once per shape, with the values as bind parameters (building and compiling a
+# statement costs more than running it); ``Store._fetch`` passes the values.
+
+
+@lru_cache(maxsize=512)
+def _threads_page(
+    by_user: bool, by_session: bool, with_min_id: bool, after: bool, before: bool, order: Order, limit: int
+) -> tuple[Select[Any], bool]:
+    table = schema.threads
+    query = select(*_THREAD_COLUMNS)
+    if by_user:
+        query = query.where(table.c.user == bindparam("user"))
+    if by_session:
+        query = query.where(table.c.session_id == bindparam("session_id"))
+    if with_min_id:
+        query = query.where(table.c.id >= bindparam("min_id"))
+    return keyset(
+        query,
+        table.c.id,
+        order=order,
+        after=bindparam("after") if after else None,
+        before=bindparam("before") if before else None,
+        limit=limit,
+    )
+
+
+@lru_cache(maxsize=512)
+def _items_page(
+    exclude_types: tuple[str, ...], after: bool, before: bool, order: Order, limit: int
+) -> tuple[Select[Any], bool]:
+    table = schema.items
+    query = select(*_ITEM_COLUMNS).where(table.c.thread_id == bindparam("thread_id"))
+    if exclude_types:
+        # One bound value per type (not an expanding IN), so the compiled statement can be reused as is.
+        query = query.where(table.c.type.not_in([literal(t) for t in exclude_types]))
+    return keyset(
+        query,
+        table.c.id,
+        order=order,
+        after=bindparam("after") if after else None,
+        before=bindparam("before") if before else None,
+        limit=limit,
+    )
+
+
+@lru_cache(maxsize=1)
+def _thread_by_id() -> Select[Any]:
+    return select(*_THREAD_COLUMNS).where(schema.threads.c.id == bindparam("thread_id"))
 
 
 class Store:
@@ -93,6 +154,7 @@ class Store:
 
     def __init__(self, engines: Engines) -> None:
         self.engines = engines
+        self._sql: dict[Hashable, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
 
     @classmethod
     def open(cls, database_url: str) -> Store:
@@ -105,6 +167,28 @@ class Store:
     async def close(self) -> None:
         await self.engines.dispose()
 
+    def _compiled(self, key: Hashable, statement: ClauseElement, column_keys: list[str] | None = None) -> Any:
+        found = self._sql.get(key)
+        if found is None:
+            if len(self._sql) > 4096:  # shapes are few; this only bounds odd callers (e.g. unusual limits)
+                self._sql.clear()
+            compiled = statement.compile(dialect=self.engines.read.dialect, column_keys=column_keys)
+            assert isinstance(compiled, SQLCompiler)
+            found = (str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params))
+            self._sql[key] = found
+        return found
+
+    async def _fetch(self, key: Hashable, query: Select[Any], values: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        """Rows of a (cached) ``query`` with ``values`` bound; on a SQLite file straight through the driver."""
+        direct = self.engines.direct
+        if direct is not None:
+            sql, names, defaults = self._compiled(key, query)
+            rows = direct.fetch_all(sql, [values[n] if n in values else defaults[n] for n in names])
+            if rows is not None:
+                return rows
+        async with self.engines.read.connect() as conn:
+            return list((await conn.execute(query, values)).all())
+
     async def ping(self) -> None:
         async with self.engines.read.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
@@ -113,6 +197,12 @@ class Store:
 
     async def create_session(self, record: SessionRecord) -> None:
         values = record.__dict__ | {"state_variables": _json_or_none(record.state_variables)}
+        direct = self.engines.direct
+        if direct is not None:
+            statement = insert(schema.sessions)
+            sql, names, _ = self._compiled(("insert sessions", *values), statement, column_keys=list(values))
+            if direct.try_write([(sql, [values[n] for n in names])]):
+                return
         async with self.engines.write.begin() as conn:
             await conn.execute(insert(schema.sessions).values(**values))
 
@@ -164,17 +254,10 @@ class Store:
         min_id: str | None = None,
     ) -> Page[ThreadRecord]:
         """Threads in id (= creation) order. ``min_id`` hides threads older than it (``recent_threads``)."""
-        table = schema.threads
-        query = select(*_THREAD_COLUMNS)
-        if user is not None:
-            query = query.where(table.c.user == user)
-        if session_id is not None:
-            query = query.where(table.c.session_id == session_id)
-        if min_id is not None:
-            query = query.where(table.c.id >= min_id)
-        query, reversed_ = keyset(query, table.c.id, order=order, after=after, before=before, limit=limit)
-        async with self.engines.read.connect() as conn:
-            rows = list((await conn.execute(query)).all())
+        shape = (user is not None, session_id is not None, min_id is not None, after is not None, before is not None)
+        query, reversed_ = _threads_page(*shape, order, limit)
+        values = {"user": user, "session_id": session_id, "min_id": min_id, "after": after, "before": before}
+        rows = list(await self._fetch(("threads", *shape, order, limit), query, values))
         data, has_more = finish(rows, limit, reversed_)
         return Page([_thread(r) for r in data], has_more)
 
@@ -187,9 +270,8 @@ class Store:
         return ids[-1] if len(ids) == n else None
 
     async def get_thread(self, thread_id: str) -> ThreadRecord | None:
-        async with self.engines.read.connect() as conn:
-            row = (await conn.execute(select(*_THREAD_COLUMNS).where(schema.threads.c.id == thread_id))).first()
-        return _thread(row) if row else None
+        rows = await self._fetch("thread", _thread_by_id(), {"thread_id": thread_id})
+        return _thread(rows[0]) if rows else None
 
     async def save_thread(self, record: ThreadRecord) -> None:
         """Insert or update a thread; the owner and creating session never change once set."""
@@ -240,13 +322,10 @@ class Store:
         order: Order,
         exclude_types: Sequence[str] = (),
     ) -> Page[ItemRecord]:
-        table = schema.items
-        query = select(table).where(table.c.thread_id == thread_id)
-        if exclude_types:
-            query = query.where(table.c.type.not_in(list(exclude_types)))
-        query, reversed_ = keyset(query, table.c.id, order=order, after=after, before=before, limit=limit)
-        async with self.engines.read.connect() as conn:
-            rows = list((await conn.execute(query)).all())
+        shape = (tuple(exclude_types), after is not None, before is not None, order, limit)
+        query, reversed_ = _items_page(*shape)
+        values = {"thread_id": thread_id, "after": after, "before": before}
+        rows = list(await self._fetch(("items", *shape), query, values))
         data, has_more = finish(rows, limit, reversed_)
         return Page([_item(r) for r in data], has_more)
 

@@ -1,0 +1,79 @@
+"""One benchmark server process: the real app or the bare ASGI baseline, both on identical uvicorn settings.
+
+Run by ``bench/rest_api.py`` as a child process (``python bench/_serve.py app|bare --port N ...``) so the
+load generator and each server get their own interpreter and core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: Roughly the size of a small API answer; the baseline only has to be "a JSON endpoint doing nothing".
+_BARE_BODY = b'{"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false}'
+_BARE_HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(_BARE_BODY)).encode())]
+
+
+async def bare_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """The baseline: answers every HTTP request with a fixed JSON body after draining the request body."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send({"type": "http.response.start", "status": 200, "headers": _BARE_HEADERS})
+    await send({"type": "http.response.body", "body": _BARE_BODY})
+
+
+#: Shared by both servers, so the ratio compares applications and not server settings.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "host": "127.0.0.1",
+    "loop": "uvloop",
+    "http": "httptools",
+    "lifespan": "on",
+    "log_level": "warning",
+    "access_log": False,
+    "server_header": False,
+    "date_header": False,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("kind", choices=["app", "bare"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database", help="database URL (app only)")
+    parser.add_argument("--data-dir", type=Path, help="data directory (app only)")
+    parser.add_argument("--api-key", help="admin API key (app only)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    app: Any
+    if args.kind == "bare":
+        app = bare_app
+    else:
+        from chatkit_host.app import create_app
+        from chatkit_host.settings import Settings
+
+        app = create_app(Settings(data_dir=args.data_dir, database_url=args.database, api_keys=(args.api_key,)))
+    uvicorn.run(app, port=args.port, **UVICORN_OPTIONS)
+
+
+if __name__ == "__main__":
+    main()
