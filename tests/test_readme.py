@@ -5,7 +5,7 @@ Marker convention, on the opening fence of each code block (``` followed by the 
     ```python test       run as a Python script (its own process); it passes when it exits 0
     ```console test      each line starting with "$ " is a shell command, which must exit 0; the lines after
                          it (until the next "$ " line) are its expected output (stdout and stderr together),
-                         where "..." matches any text
+                         where "..." matches any text and runs of spaces count as one
     ```<lang> no-test    shown to readers, never run (e.g. commands that start a server, JavaScript)
 
 A fenced block with neither ``test`` nor ``no-test`` fails this test, so every example is either run or
@@ -58,9 +58,14 @@ def blocks(markdown: str) -> list[Block]:
     return found
 
 
+def _squeeze(text: str) -> str:
+    """Runs of spaces as one and no trailing blanks, so table column widths do not matter."""
+    return "\n".join(re.sub(r"[ \t]+", " ", line).rstrip() for line in text.strip().splitlines())
+
+
 def expected_output_matches(expected: str, actual: str) -> bool:
-    pattern = ".*?".join(re.escape(part) for part in expected.strip().split("..."))
-    return re.fullmatch(pattern, actual.strip(), flags=re.DOTALL) is not None
+    pattern = ".*?".join(re.escape(part) for part in _squeeze(expected).split("..."))
+    return re.fullmatch(pattern, _squeeze(actual), flags=re.DOTALL) is not None
 
 
 def console_commands(block: Block) -> list[tuple[str, str]]:
@@ -120,3 +125,4 @@ def test_expected_output_wildcards() -> None:
     assert expected_output_matches("a ... c\n", "a b b c")
     assert not expected_output_matches("a ... c", "a b d")
     assert expected_output_matches("exported ... threads to t.jsonl", "exported 3 threads to t.jsonl\n")
+    assert expected_output_matches("id ... title\ncthr_... x", "id    created title   \ncthr_1  2  x\n")
