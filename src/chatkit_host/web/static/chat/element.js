@@ -588,6 +588,10 @@ export class ChatKitHostElement extends HTMLElement {
     } catch (error) {
       result = { error: String((error && error.message) || error) };
     }
+    // The server completes the call when it gets the output; show that without a reload.
+    last.status = "completed";
+    last.output = result ?? null;
+    this.renderOne(last.id);
     await this.runStream("threads.add_client_tool_output", { thread_id: this.thread.id, result: result ?? null });
   }
 

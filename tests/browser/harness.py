@@ -1,0 +1,150 @@
+"""Drive Debian's chromium with Playwright against the real app: servers, pages, and the page guards.
+
+Every page opened through :func:`watch` records each request it makes and each console message; the
+tests assert that requests only ever go to the chatkit-host server and that no error was logged.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from chatkit_host.app import create_app
+from chatkit_host.runtime.turn import Responder
+from chatkit_host.settings import Settings
+from tests.conftest import ADMIN_KEY, IN_CI, RunningServer
+from tests.servers import serve_in_thread
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHAT = "chatkit-host-chat"
+
+
+def chromium_path() -> str:
+    """Debian's chromium; skipped (or failed under CI=true) when it is not installed."""
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+    if found:
+        return found
+    if IN_CI:
+        pytest.fail("chromium is not installed, and CI=true requires the browser tests to run")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+def launch() -> Iterator[Browser]:
+    path = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def start_server(
+    stack: ExitStack, data_dir: Path, responder: Responder | None = None, **overrides: Any
+) -> RunningServer:
+    """The real app on a loopback port, optionally with a responder of the test's choosing."""
+    settings = Settings(data_dir=data_dir, api_keys=(ADMIN_KEY,), **overrides)
+    base_url = stack.enter_context(serve_in_thread(create_app(settings, responder=responder)))
+    return RunningServer(base_url=base_url, settings=settings, admin_key=ADMIN_KEY, stack=stack)
+
+
+@dataclass
+class Watch:
+    """What the pages of one browser context did: requests by URL, console errors, page errors."""
+
+    base_url: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: Browser-logged "Failed to load resource" lines for answers a test provokes on purpose (401, 429).
+    expected_http_errors: set[int] = field(default_factory=set)
+
+    def attach(self, page: Page) -> Page:
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        return page
+
+    def _console(self, message: Any) -> None:
+        if message.type not in ("error", "warning"):
+            return
+        text = message.text
+        for status in self.expected_http_errors:
+            if "Failed to load resource" in text and f"status of {status}" in text:
+                return
+        self.errors.append(f"console.{message.type}: {text}")
+
+    def foreign_requests(self) -> list[str]:
+        own = self.base_url.rstrip("/")
+        return [
+            u for u in self.requests if not (u == own or u.startswith(own + "/") or u.startswith(("data:", "blob:")))
+        ]
+
+    def check(self) -> None:
+        assert self.foreign_requests() == [], "the page talked to something other than the server"
+        assert self.errors == [], "the page logged errors"
+        assert any(u.startswith(self.base_url) for u in self.requests), "the guard saw no request at all"
+
+
+def new_context(browser: Browser, base_url: str, **kwargs: Any) -> tuple[BrowserContext, Watch]:
+    context = browser.new_context(**{"viewport": {"width": 1200, "height": 800}, **kwargs})
+    watch = Watch(base_url)
+    context.on("request", lambda request: watch.requests.append(request.url))
+    return context, watch
+
+
+def open_playground(context: BrowserContext, watch: Watch, user: str, theme: str | None = None) -> Page:
+    """The playground for ``user``, with a session started and the composer ready."""
+    page = watch.attach(context.new_page())
+    query = f"?user={user}" + (f"&theme={theme}" if theme else "")
+    page.goto(f"{watch.base_url}/{query}")
+    page.locator(f"{CHAT} .ck-input").wait_for(state="visible")
+    page.locator('#session-info dd[data-field="status"]', has_text="active").wait_for()
+    return page
+
+
+def send(page: Page, text: str) -> None:
+    box = page.locator(f"{CHAT} .ck-input")
+    box.fill(text)
+    box.press("Enter")
+
+
+def assistant_texts(page: Page) -> list[str]:
+    return [t.strip() for t in page.locator(f"{CHAT} .ck-assistant .ck-assistant-body").all_inner_texts()]
+
+
+def wait_idle(page: Page, timeout: float = 15_000) -> None:
+    """Until the composer shows Send again (the stream is over)."""
+    page.locator(f'{CHAT} .ck-send[data-role="send"]').wait_for(timeout=timeout)
+
+
+def open_admin(context: BrowserContext, watch: Watch, admin_key: str) -> Page:
+    page = watch.attach(context.new_page())
+    page.goto(f"{watch.base_url}/admin")
+    page.locator("#admin-key").fill(admin_key)
+    page.locator("#login button[type=submit]").click()
+    page.locator("#console").wait_for(state="visible")
+    return page
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

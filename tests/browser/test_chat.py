@@ -1,0 +1,270 @@
+"""The chat UI in the playground, end to end in headless chromium against the real server."""
+
+from __future__ import annotations
+
+import struct
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from chatkit_host.runtime.offline import OfflineResponder
+from tests.browser.harness import (
+    CHAT,
+    assistant_texts,
+    launch,
+    new_context,
+    open_playground,
+    send,
+    start_server,
+    wait_idle,
+)
+from tests.conftest import RunningServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch()
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as s:
+        yield s
+
+
+def png_bytes(width: int = 24, height: int = 16) -> bytes:
+    """A small valid PNG (a red-green gradient), built here so the test needs no fixture files."""
+    rows = b"".join(
+        b"\x00" + bytes(c for x in range(width) for c in (255 * x // width, 128, 40)) for _ in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def rest_items(server: RunningServer, thread_id: str) -> list[dict[str, object]]:
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
+        data: list[dict[str, object]] = client.get(f"/v1/chatkit/threads/{thread_id}/items?order=asc").json()["data"]
+        return data
+
+
+def rest_threads(server: RunningServer, user: str) -> list[dict[str, object]]:
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
+        data: list[dict[str, object]] = client.get("/v1/chatkit/threads", params={"user": user}).json()["data"]
+        return data
+
+
+def test_reply_streams_in_and_renders_markdown(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path, responder=OfflineResponder(delay=0.04))
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "stream-user")
+    send(page, "Say **bold** and `code` please")
+    assistant = page.locator(f"{CHAT} .ck-assistant").last
+    expect(assistant).to_have_class("ck-msg ck-assistant ck-streaming")
+    expect(page.locator(f'{CHAT} .ck-send[data-role="stop"]')).to_be_visible()
+    lengths: list[int] = []
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        texts = assistant_texts(page)
+        if texts:
+            lengths.append(len(texts[-1]))
+        if page.locator(f'{CHAT} .ck-send[data-role="send"]').count():
+            break
+        time.sleep(0.05)
+    growth = sorted(set(lengths))
+    assert len(growth) >= 4, f"the reply did not arrive in pieces: {growth}"
+    assert lengths == sorted(lengths), "the visible reply shrank while streaming"
+    final = assistant_texts(page)[-1]
+    assert final.endswith("Say bold and code please")
+    expect(assistant.locator("strong")).to_have_text("bold")
+    expect(assistant.locator("code")).to_have_text("code")
+    # The user's own message is shown verbatim, never as Markdown.
+    expect(page.locator(f"{CHAT} .ck-user .ck-user-text")).to_have_text("Say **bold** and `code` please")
+    watch.check()
+
+
+def test_model_html_is_shown_as_text_never_as_markup(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "html-user")
+    hostile = '<img src="/x" onerror="window.pwned=1"> [link](javascript:alert(1)) <b>b</b>'
+    send(page, hostile)
+    wait_idle(page)
+    body = page.locator(f"{CHAT} .ck-assistant .ck-assistant-body").last
+    expect(body).to_contain_text('<img src="/x" onerror="window.pwned=1">')
+    assert body.locator("img, b, script").count() == 0
+    assert body.locator("a").count() == 0, "a javascript: link must not become a link"
+    assert page.evaluate("() => window.pwned") is None
+    watch.check()
+
+
+def test_stop_midway_keeps_the_partial_answer(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path, responder=OfflineResponder(delay=0.05, repeat=40))
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "stop-user")
+    send(page, "one two three four five")
+    shadow = f"document.querySelector('{CHAT}').shadowRoot"
+    page.wait_for_function(f"() => ({shadow}.querySelector('.ck-assistant')?.innerText || '').length > 60")
+    page.locator(f'{CHAT} .ck-send[data-role="stop"]').click()
+    wait_idle(page, timeout=5_000)
+    expect(page.locator(f"{CHAT} .ck-stopped")).to_be_visible()
+    shown = assistant_texts(page)[-1]
+    time.sleep(0.5)
+    assert assistant_texts(page)[-1] == shown, "text kept arriving after stop"
+    full_words = 20 + 5 + 5 * 39
+    assert len(shown.split()) < full_words
+    # The server kept the partial answer, as the protocol says it must on a client disconnect.
+    thread_id = page.locator(f"{CHAT} .ck-thread-entry").first.get_attribute("data-thread-id")
+    assert thread_id
+    deadline = time.monotonic() + 5
+    saved: list[str] = []
+    while time.monotonic() < deadline and not saved:
+        items = rest_items(server, thread_id)
+        saved = [str(i["content"][0]["text"]) for i in items if i["type"] == "chatkit.assistant_message"]  # type: ignore[index]
+        time.sleep(0.1)
+    assert saved and len(saved[0].split()) < full_words
+    # The composer works again after a stop.
+    page.locator(f"{CHAT} .ck-input").fill("again")
+    expect(page.locator(f'{CHAT} .ck-send[data-role="send"]')).to_be_enabled()
+    watch.check()
+
+
+def test_reload_finds_the_thread_in_history_with_its_title(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "history-user")
+    send(page, "Plan a picnic by the lake")
+    wait_idle(page)
+    entry = page.locator(f"{CHAT} .ck-thread-entry").first
+    expect(entry.locator(".ck-thread-open")).to_have_text("Plan a picnic by the lake")
+    title = entry.locator(".ck-thread-open").inner_text()
+    expect(page.locator(f"{CHAT} .ck-title")).to_have_text(title)
+    page.reload()
+    page.locator('#session-info dd[data-field="status"]', has_text="active").wait_for()
+    again = page.locator(f"{CHAT} .ck-thread-entry .ck-thread-open", has_text=title)
+    expect(again).to_have_count(1)
+    expect(page.locator(f"{CHAT} .ck-start")).to_be_visible()
+    again.click()
+    expect(page.locator(f"{CHAT} .ck-user .ck-user-text")).to_have_text("Plan a picnic by the lake")
+    expect(page.locator(f"{CHAT} .ck-assistant")).to_have_count(1)
+    # Rename from the history list, and the server has the new title.
+    page.locator(f"{CHAT} .ck-thread-entry [data-action=rename]").first.click()
+    page.locator(f"{CHAT} .ck-rename-input").fill("Lake picnic")
+    page.locator(f"{CHAT} .ck-rename-input").press("Enter")
+    expect(page.locator(f"{CHAT} .ck-thread-open").first).to_have_text("Lake picnic")
+    assert rest_threads(server, "history-user")[0]["title"] == "Lake picnic"
+    watch.check()
+
+
+def test_image_upload_shows_previews_before_and_after_sending(
+    browser: Browser, stack: ExitStack, tmp_path: Path
+) -> None:
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "upload-user")
+    image = tmp_path / "dot.png"
+    image.write_bytes(png_bytes())
+    page.locator(f'{CHAT} .ck-composer input[type="file"]').set_input_files(str(image))
+    chip = page.locator(f'{CHAT} .ck-chip[data-status="done"] img.ck-chip-preview')
+    expect(chip).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", chip.element_handle()) == 24
+    send(page, "What is in this picture?")
+    wait_idle(page)
+    sent = page.locator(f"{CHAT} .ck-user img.ck-att-image")
+    expect(sent).to_be_visible()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth === 24", arg=sent.element_handle())
+    # After a reload the preview comes from the server (a signed URL fetched through the chat's fetch).
+    page.reload()
+    page.locator(f"{CHAT} .ck-thread-open").first.click()
+    reloaded = page.locator(f"{CHAT} .ck-user img.ck-att-image")
+    expect(reloaded).to_be_visible()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth === 24", arg=reloaded.element_handle())
+    assert any("/chatkit/attachments/" in u and "/content" in u for u in watch.requests)
+    thread_id = page.locator(f"{CHAT} .ck-thread-entry").first.get_attribute("data-thread-id")
+    user_item = rest_items(server, str(thread_id))[0]
+    assert user_item["attachments"][0]["name"] == "dot.png"  # type: ignore[index]
+    watch.check()
+
+
+def test_retry_replaces_the_answer(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "retry-user")
+    send(page, "Tell me something")
+    wait_idle(page)
+    first_id = page.locator(f"{CHAT} .ck-assistant").get_attribute("data-item-id")
+    page.locator(f"{CHAT} .ck-assistant [data-action=retry]").click()
+    wait_idle(page)
+    expect(page.locator(f"{CHAT} .ck-assistant")).to_have_count(1)
+    second_id = page.locator(f"{CHAT} .ck-assistant").get_attribute("data-item-id")
+    assert second_id and second_id != first_id
+    thread_id = page.locator(f"{CHAT} .ck-thread-entry").first.get_attribute("data-thread-id")
+    items = rest_items(server, str(thread_id))
+    assert [i["type"] for i in items] == ["chatkit.user_message", "chatkit.assistant_message"]
+    assert items[1]["id"] == second_id
+    watch.check()
+
+
+def test_a_second_user_does_not_see_the_first_users_threads(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path)
+    alice_context, alice_watch = new_context(browser, server.base_url)
+    stack.callback(alice_context.close)
+    alice = open_playground(alice_context, alice_watch, "alice")
+    send(alice, "Alice's private plans")
+    wait_idle(alice)
+    expect(alice.locator(f"{CHAT} .ck-thread-entry")).to_have_count(1)
+    bob_context, bob_watch = new_context(browser, server.base_url)
+    stack.callback(bob_context.close)
+    bob = open_playground(bob_context, bob_watch, "bob")
+    expect(bob.locator(f"{CHAT} .ck-empty")).to_be_visible()
+    expect(bob.locator(f"{CHAT} .ck-thread-entry")).to_have_count(0)
+    assert "Alice" not in bob.locator(CHAT).inner_text()
+    send(bob, "Bob's thread")
+    wait_idle(bob)
+    expect(bob.locator(f"{CHAT} .ck-thread-entry")).to_have_count(1)
+    alice.reload()
+    alice.locator('#session-info dd[data-field="status"]', has_text="active").wait_for()
+    expect(alice.locator(f"{CHAT} .ck-thread-entry")).to_have_count(1)
+    expect(alice.locator(f"{CHAT} .ck-thread-open")).to_have_text("Alice's private plans")
+    alice_watch.check()
+    bob_watch.check()
+
+
+def test_keyboard_only_chat_at_320px(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path, responder=OfflineResponder(delay=0.05, repeat=30))
+    context, watch = new_context(browser, server.base_url, viewport={"width": 320, "height": 640})
+    stack.callback(context.close)
+    page = open_playground(context, watch, "narrow-user")
+    # Nothing overflows sideways at 320 px.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    page.locator(f"{CHAT} .ck-input").focus()
+    page.keyboard.type("typed with the keyboard")
+    page.keyboard.press("Enter")
+    page.locator(f"{CHAT} .ck-assistant").wait_for()
+    page.keyboard.press("Escape")
+    wait_idle(page, timeout=5_000)
+    expect(page.locator(f"{CHAT} .ck-user .ck-user-text")).to_have_text("typed with the keyboard")
+    # The history drawer opens from the header and a thread is reachable by keyboard.
+    page.locator(f"{CHAT} .ck-history-toggle").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"{CHAT} .ck-history")).to_be_visible()
+    box = page.locator(f"{CHAT} .ck-history").bounding_box()
+    assert box is not None and box["width"] <= 320
+    watch.check()
