@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from chatkit_host import __version__
 from chatkit_host.api import ROUTERS
 from chatkit_host.api.errors import EXCEPTION_HANDLERS
+from chatkit_host.api.http import DirectRoutes
 from chatkit_host.context import AppContext
 from chatkit_host.files import LocalFileStorage
 from chatkit_host.keys import load_admin_keys
@@ -68,6 +69,10 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
     )
     for router in ROUTERS:
         app.include_router(router)
+    # Added first, so it sits inside any middleware added later and those still see every request.
+    app.add_middleware(
+        DirectRoutes, routes=[r for router in ROUTERS for r in router.routes], handlers=EXCEPTION_HANDLERS
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
