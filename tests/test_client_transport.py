@@ -301,3 +301,19 @@ def test_invalid_options() -> None:
 
     with pytest.raises(ValueError, match="max_retries"):
         ChatKitHost(max_retries=-1)
+
+
+def test_retry_after_forms() -> None:
+    from email.utils import formatdate
+
+    from chatkit_host.client._base import retry_after
+
+    def answer(**headers: str) -> httpx.Response:
+        return httpx.Response(429, headers=headers)
+
+    assert retry_after(answer(**{"retry-after": "3"})) == 3.0
+    assert retry_after(answer(**{"retry-after-ms": "250", "retry-after": "3"})) == 0.25
+    in_ten_seconds = retry_after(answer(**{"retry-after": formatdate(time.time() + 10, usegmt=True)}))
+    assert in_ten_seconds is not None and 8 < in_ten_seconds <= 10
+    assert retry_after(answer(**{"retry-after": "soon"})) is None
+    assert retry_after(answer()) is None

@@ -5,11 +5,15 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from chatkit_host.cli._common import Ctx, api_command
 from chatkit_host.client import StreamError
+
+if TYPE_CHECKING:
+    from chatkit_host.client.conversation import Conversation
 
 _QUIT = {"/quit", "/exit"}
 
@@ -43,6 +47,14 @@ def chat(
         click.echo(f"session {session.id} ({session.workflow.id}) for {session.user}", err=True)
     conversation = ctx.client.chatkit.conversation(client_secret, thread_id=thread_id, model=model)
     interactive = sys.stdin.isatty()
+    try:
+        _loop(ctx, conversation, interactive)
+    except KeyboardInterrupt:
+        # Ctrl-C ends a chat like Ctrl-D does; the thread is saved either way.
+        click.echo("", err=True)
+
+
+def _loop(ctx: Ctx, conversation: Conversation, interactive: bool) -> None:
     while True:
         if interactive:
             click.echo("you> ", nl=False, err=True)

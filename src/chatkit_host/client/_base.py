@@ -103,8 +103,11 @@ def retry_after(response: httpx.Response) -> float | None:
     try:
         return float(header)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(header) if header else None
-        return None if parsed is None else parsed.timestamp() - time.time()
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(header).timestamp() - time.time()
+    except (TypeError, ValueError):
+        return None
 
 
 def backoff(attempt: int, rng: random.Random) -> float:
