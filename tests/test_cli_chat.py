@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import select
+import subprocess
+import sys
+import time
 
 from chatkit_host import ChatKitHost
 from tests.conftest import RunningServer
@@ -52,3 +58,46 @@ def test_chat_json_events_and_continuing_a_thread(sqlite_server: RunningServer) 
 def test_chat_with_a_bad_secret_exits_1(sqlite_server: RunningServer) -> None:
     result = cli("chat", "--client-secret", "ck_wrong", stdin="hi\n", server=sqlite_server)
     assert one_line_error(result, 1) == "error: 401 Invalid client secret. (code=invalid_client_secret)"
+
+
+def test_chat_on_a_terminal(sqlite_server: RunningServer) -> None:
+    """Stdin, stdout and stderr on a pseudo-terminal, as when a person types."""
+    main, replica = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATKIT_HOST_")}
+    env.update(CHATKIT_HOST_BASE_URL=sqlite_server.base_url, CHATKIT_HOST_API_KEY=sqlite_server.admin_key, TERM="xterm")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chatkit_host", "chat", "--user", "tty-user"],
+        stdin=replica,
+        stdout=replica,
+        stderr=replica,
+        env=env,
+    )
+    os.close(replica)
+    screen = b""
+
+    def read_until(marker: bytes, timeout: float = 30) -> None:
+        nonlocal screen
+        deadline = time.monotonic() + timeout
+        while marker not in screen:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"{marker!r} never appeared in {screen!r}"
+            ready, _, _ = select.select([main], [], [], remaining)
+            if ready:
+                screen += os.read(main, 65536)
+
+    try:
+        read_until(b"you> ")
+        os.write(main, b"typed by a person\n")
+        read_until(b"thread cthr_")
+        read_until(b"you> ", timeout=30)
+        os.write(main, b"/quit\n")
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(main)
+    text = screen.decode()
+    assert "session cksess_" in text and "assistant> " in text
+    reply = text.split("assistant> ", 1)[1]
+    assert "typed by a person" in reply.split("thread cthr_", 1)[0]
