@@ -26,9 +26,21 @@ def test_all_is_complete() -> None:
     public = {
         name for name, value in vars(chatkit_host).items() if not name.startswith("_") and not inspect.ismodule(value)
     }
+    public -= {"TYPE_CHECKING"}
+    public |= chatkit_host._LAZY  # loaded on first access
     assert set(chatkit_host.__all__) - {"__version__"} == public
     assert set(chatkit_host.client.__all__) <= set(chatkit_host.__all__)
     assert set(chatkit_host.types.__all__) <= set(chatkit_host.__all__)
+
+
+def test_lazy_exports_load_on_use() -> None:
+    code = (
+        "import sys, chatkit_host; before = 'chatkit.types' in sys.modules; "
+        "from chatkit_host import Conversation, AsyncConversation; "
+        "print(before, Conversation.__module__, 'chatkit.types' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "chatkit_host.client.conversation", "True"]
 
 
 def test_import_does_not_load_the_server() -> None:

@@ -3,6 +3,8 @@
 ``import chatkit_host`` loads only the SDK and the wire types (httpx and pydantic), never the server.
 """
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
 # The version is set before these imports because the client reads it for its User-Agent.
@@ -68,6 +70,21 @@ from chatkit_host.types import (
     WorkflowTracingParam,
 )
 
+if TYPE_CHECKING:
+    from chatkit_host.client.conversation import AsyncConversation, Conversation
+
+#: Loaded on first use: they pull in openai-chatkit's protocol types, which REST-only scripts never need.
+_LAZY = {"AsyncConversation", "Conversation"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from chatkit_host.client import conversation
+
+        return getattr(conversation, name)
+    raise AttributeError(f"module 'chatkit_host' has no attribute {name!r}")
+
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -76,6 +93,7 @@ __all__ = [
     "APITimeoutError",
     "AssistantMessageItem",
     "AsyncChatKitHost",
+    "AsyncConversation",
     "AsyncPage",
     "AsyncPaginator",
     "AuthenticationError",
@@ -96,6 +114,7 @@ __all__ = [
     "ChatSessionStatus",
     "ClientToolCallItem",
     "ConflictError",
+    "Conversation",
     "CreateSessionBody",
     "DeletedObject",
     "ExpiresAfterParam",

@@ -75,13 +75,13 @@ class ChatKitHost:
 
     def run(self, call: Call[T]) -> T:
         """Send one call (with retries) and return its parsed answer."""
-        return self.drive(self._core.flow(self._http, call))
+        return self._drive(self._core.flow(self._http, call))
 
     def open_stream(self, call: Call[object]) -> httpx.Response:
         """Send ``call`` (with retries) and return the response with its body unread; close it when done."""
-        return self.drive(self._core.send(self._http, call, stream=True))
+        return self._drive(self._core.send(self._http, call, stream=True))
 
-    def drive(self, flow: Flow[T]) -> T:
+    def _drive(self, flow: Flow[T]) -> T:
         outcome: Outcome = None
         while True:
             try:
@@ -156,13 +156,13 @@ class AsyncChatKitHost:
 
     async def run(self, call: Call[T]) -> T:
         """Send one call (with retries) and return its parsed answer."""
-        return await self.drive(self._core.flow(self._http, call))
+        return await self._drive(self._core.flow(self._http, call))
 
     async def open_stream(self, call: Call[object]) -> httpx.Response:
         """Send ``call`` (with retries) and return the response with its body unread; close it when done."""
-        return await self.drive(self._core.send(self._http, call, stream=True))
+        return await self._drive(self._core.send(self._http, call, stream=True))
 
-    async def drive(self, flow: Flow[T]) -> T:
+    async def _drive(self, flow: Flow[T]) -> T:
         outcome: Outcome = None
         while True:
             try:
