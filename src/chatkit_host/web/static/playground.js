@@ -69,7 +69,8 @@ async function createSession(body) {
 /** Refresh shortly before expiry, so a long chat never sees an expired secret. */
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  const ms = session.expires_at * 1000 - Date.now() - 20_000;
+  const lifetime = session.expires_at * 1000 - Date.now();
+  const ms = lifetime - Math.min(20_000, lifetime * 0.2);
   refreshTimer = setTimeout(() => {
     if (session && session.status !== "cancelled") createSession(activeBody).catch((e) => showMessage(e.message));
   }, Math.max(ms, 1_000));

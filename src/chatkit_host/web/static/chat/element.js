@@ -253,7 +253,7 @@ export class ChatKitHostElement extends HTMLElement {
     else this.composer.setDisabled(null);
   }
 
-  showNotice(level, message, title) {
+  showNotice(level, message, title, { transient = false } = {}) {
     const box = el("div", `ck-notice ck-${level}`);
     box.setAttribute("role", level === "danger" ? "alert" : "status");
     if (title) box.append(el("strong", null, title));
@@ -266,6 +266,7 @@ export class ChatKitHostElement extends HTMLElement {
     box.append(close);
     this.notices.append(box);
     while (this.notices.children.length > 3) this.notices.firstElementChild.remove();
+    if (transient) setTimeout(() => box.remove(), 4000);
     return box;
   }
 
@@ -541,7 +542,7 @@ export class ChatKitHostElement extends HTMLElement {
       await this.api.request("items.feedback", { thread_id: this.thread.id, item_ids: [item.id], kind });
       this.feedbackGiven.set(item.id, kind);
       this.renderOne(item.id);
-      this.showNotice("info", this.t("thanks"));
+      this.showNotice("info", this.t("thanks"), null, { transient: true });
     } catch (error) {
       this.reportError(error);
     }

@@ -1,0 +1,213 @@
+"""The pages as a person sees them (screenshots), the Markdown renderer, and secret renewal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageContentPartAdded,
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemUpdatedEvent,
+    ThreadStreamEvent,
+    WidgetItem,
+)
+from playwright.sync_api import Browser, Page, expect
+
+from chatkit_host.runtime.offline import user_text
+from chatkit_host.runtime.turn import Turn
+from tests.browser.harness import (
+    CHAT,
+    launch,
+    new_context,
+    open_admin,
+    open_playground,
+    screenshot,
+    send,
+    start_server,
+    wait_idle,
+)
+from tests.browser.test_widgets import ShowcaseResponder
+
+pytestmark = pytest.mark.browser
+
+SHOWCASE = """Here is a **plan**:
+
+1. Pack a `basket`
+2. Walk to the [lake](https://example.org/lake)
+
+```python
+print("picnic")
+```
+"""
+
+
+class PictureResponder:
+    """Streams the Markdown showcase, or the widget showcase when asked for a widget."""
+
+    def __init__(self) -> None:
+        self.widgets = ShowcaseResponder()
+
+    async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+        if "widget" in user_text(turn.input):
+            async for event in self.widgets.respond(turn):
+                yield event
+            return
+        item_id = turn.new_item_id("message")
+        item = AssistantMessageItem(id=item_id, thread_id=turn.thread.id, created_at=datetime.now(), content=[])
+        yield ThreadItemAddedEvent(item=item)
+        yield ThreadItemUpdatedEvent(
+            item_id=item_id,
+            update=AssistantMessageContentPartAdded(content_index=0, content=AssistantMessageContent(text="")),
+        )
+        for start in range(0, len(SHOWCASE), 12):
+            delta = AssistantMessageContentPartTextDelta(content_index=0, delta=SHOWCASE[start : start + 12])
+            yield ThreadItemUpdatedEvent(item_id=item_id, update=delta)
+        done = item.model_copy(update={"content": [AssistantMessageContent(text=SHOWCASE)]})
+        yield ThreadItemDoneEvent(item=done)
+
+    def action(self, turn: Turn, action: Any, sender: WidgetItem | None) -> AsyncIterator[ThreadStreamEvent]:
+        return self.widgets.action(turn, action, sender)
+
+    async def title(self, turn: Turn, user_text: str, reply_text: str) -> str | None:
+        return "Picnic by the lake"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch()
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as s:
+        yield s
+
+
+def render(page: Page, markdown: str) -> Any:
+    """Renders with the shipped module and returns the resulting HTML."""
+    return page.evaluate(
+        """async (text) => {
+            const { renderMarkdown } = await import('/static/chatkit-ui.js');
+            return renderMarkdown(text).innerHTML;
+        }""",
+        markdown,
+    )
+
+
+@pytest.mark.parametrize(
+    ("markdown", "html"),
+    [
+        ("plain <b>text</b> & more", "<p>plain &lt;b&gt;text&lt;/b&gt; &amp; more</p>"),
+        ("**bold** and *it* and ~~no~~", "<p><strong>bold</strong> and <em>it</em> and <del>no</del></p>"),
+        ("snake_case_name stays", "<p>snake_case_name stays</p>"),
+        ("`<script>`", "<p><code>&lt;script&gt;</code></p>"),
+        ("# Title", "<h3>Title</h3>"),
+        ("- a\n- b", "<ul><li><p>a</p></li><li><p>b</p></li></ul>"),
+        ("3. c\n4. d", '<ol start="3"><li><p>c</p></li><li><p>d</p></li></ol>'),
+        ("```js\nx < 1\n```", '<pre><code data-lang="js">x &lt; 1</code></pre>'),
+        ("```\nstill streaming", "<pre><code>still streaming</code></pre>"),
+        ("> quoted", "<blockquote><p>quoted</p></blockquote>"),
+        (
+            "[site](https://example.org/a?b=1)",
+            '<p><a href="https://example.org/a?b=1" target="_blank" rel="noopener noreferrer nofollow">site</a></p>',
+        ),
+        ("[x](javascript:alert(1))", "<p><span>x</span>)</p>"),
+        ("[x](data:text/html,hi)", "<p><span>x</span></p>"),
+        (
+            "![pic](https://example.org/p.png)",
+            '<p><a href="https://example.org/p.png" target="_blank" rel="noopener noreferrer nofollow">pic</a></p>',
+        ),
+        (
+            "see https://example.org.",
+            '<p>see <a href="https://example.org/" target="_blank" rel="noopener noreferrer nofollow">https://example.org</a>.</p>',
+        ),
+    ],
+)
+def test_markdown_renderer(browser: Browser, stack: ExitStack, tmp_path: Path, markdown: str, html: str) -> None:
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = watch.attach(context.new_page())
+    page.goto(f"{server.base_url}/admin")
+    assert render(page, markdown) == html
+    watch.check()
+
+
+def test_an_expiring_secret_is_renewed_and_the_chat_goes_on(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    watch.expected_http_errors.add(401)  # a request may race the renewal and be retried by the fetch helper
+    page = open_playground(context, watch, "renew-user")
+    before = page.locator('#session-info dd[data-field="session"]').inner_text()
+    page.locator('#session-form input[name="expires"]').fill("3")
+    page.locator("#start").click()
+    first = page.locator('#session-info dd[data-field="session"]')
+    expect(first).not_to_have_text(before)
+    first_id = first.inner_text()
+    send(page, "before expiry")
+    wait_idle(page)
+    page.wait_for_timeout(4_000)  # past the first session's expiry
+    send(page, "after expiry")
+    wait_idle(page)
+    expect(page.locator(f"{CHAT} .ck-user")).to_have_count(2)
+    expect(page.locator(f"{CHAT} .ck-assistant").last).to_contain_text("after expiry")
+    assert first.inner_text() != first_id, "the playground kept an expired session"
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
+        assert client.get(f"/v1/chatkit/sessions/{first_id}").json()["status"] == "expired"
+    assert page.locator(f"{CHAT} .ck-notice.ck-danger").count() == 0
+    watch.check()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_screenshots(browser: Browser, stack: ExitStack, tmp_path: Path, theme: str) -> None:
+    """Pictures for a person to check: tests/artifacts/{playground,admin}-{light,dark}.png and a 320 px one."""
+    server = start_server(stack, tmp_path, responder=PictureResponder())
+    context, watch = new_context(browser, server.base_url, viewport={"width": 1280, "height": 800})
+    stack.callback(context.close)
+    page = open_playground(context, watch, "screenshot-user", theme=theme)
+    send(page, "Plan a picnic by the lake")
+    wait_idle(page)
+    expect(page.locator(f"{CHAT} .ck-assistant ol li")).to_have_count(2)
+    expect(page.locator(f"{CHAT} .ck-assistant pre code")).to_have_text('print("picnic")')
+    send(page, "Show the order widget")
+    wait_idle(page)
+    expect(page.locator(f"{CHAT} .ck-w-card")).to_be_visible()
+    page.locator(f"{CHAT} .ck-assistant").first.locator("[data-action=feedback-positive]").click()
+    page.mouse.move(0, 0)
+    expect(page.locator("html")).to_have_attribute("data-theme", theme)
+    assert screenshot(page, f"playground-{theme}").stat().st_size > 10_000
+    page.evaluate(
+        "() => { document.querySelector('chatkit-host-chat').shadowRoot.querySelector('.ck-thread').scrollTop = 0; }"
+    )
+    assert screenshot(page, f"playground-markdown-{theme}").stat().st_size > 10_000
+    admin = open_admin(context, watch, server.admin_key)
+    expect(admin.locator("#view tr[data-session-id]")).to_have_count(1)
+    assert screenshot(admin, f"admin-sessions-{theme}").stat().st_size > 10_000
+    admin.locator('.tab[data-view="threads"]').click()
+    admin.locator("#view tr[data-thread-id] button").first.click()
+    expect(admin.locator("#view .items li")).to_have_count(6)
+    assert screenshot(admin, f"admin-threads-{theme}").stat().st_size > 10_000
+    narrow = browser.new_context(viewport={"width": 320, "height": 640})
+    stack.callback(narrow.close)
+    narrow.on("request", lambda request: watch.requests.append(request.url))
+    small = open_playground(narrow, watch, "screenshot-user", theme=theme)
+    small.locator("#settings summary").click()  # fold the settings so the chat shows
+    small.locator(f"{CHAT} .ck-thread-open").first.wait_for(state="attached")
+    small.locator(f"{CHAT} .ck-history-toggle").click()
+    small.locator(f"{CHAT} .ck-thread-open").first.click()
+    expect(small.locator(f"{CHAT} .ck-w-card")).to_be_visible()
+    small.locator(CHAT).scroll_into_view_if_needed()
+    assert small.evaluate("() => document.documentElement.scrollWidth") <= 320
+    assert screenshot(small, f"playground-320px-{theme}").stat().st_size > 5_000
+    watch.check()
