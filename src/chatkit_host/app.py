@@ -25,7 +25,7 @@ from chatkit_host.settings import Settings
 from chatkit_host.store import Store
 from chatkit_host.store.migrate import upgrade
 from chatkit_host.types.sessions import CreateSessionBody
-from chatkit_host.workflows.registry import WorkflowRegistry
+from chatkit_host.workflows.setup import open_workflows
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +43,20 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
         await upgrade(url)
         store = Store.open(url)
         keys = load_admin_keys(settings.api_keys, settings.data_dir)
+        workflows = await open_workflows(settings, store, offline=OfflineResponder())
         app.state.context = AppContext(
             settings=settings,
             store=store,
             admin_keys=AdminKeys(keys.keys),
-            workflows=WorkflowRegistry(),
+            workflows=workflows.registry,
             files=LocalFileStorage(settings.data_dir / "files"),
-            responder=responder or OfflineResponder(),
+            responder=responder or workflows.engine,
             limiter=make_rate_limiter(settings.redis_url),
         )
         try:
             yield
         finally:
+            await workflows.aclose()
             await app.state.context.limiter.aclose()
             await store.close()
 

@@ -12,7 +12,7 @@ import hashlib
 import inspect
 import sys
 import types
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,9 +39,11 @@ class CompiledWorkflow:
     state: dict[str, StateVariable] | None
     #: Models ``inference_options.model`` may choose; empty means only the definition's own.
     models: list[str]
-    run_workflow: Callable[[Any], Awaitable[Any]] | None = None
+    run_workflow: Callable[[Any], Coroutine[Any, Any, Any]] | None = None
     workflow_input: type[BaseModel] | None = None
     mcp_servers: list[MCPServer] = field(default_factory=list)
+    #: Names of tools the browser runs (``client_tool_call`` items).
+    client_tools: frozenset[str] = frozenset()
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,7 @@ from agents import AgentOutputSchemaBase, Handoff, ModelResponse, ModelSettings,
 from agents.models.interface import Model, ModelTracing
 from agents.models.openai_provider import OpenAIProvider
 from agents.tracing import get_current_span
+from openai import AsyncOpenAI
 from openai.types.responses import ResponseStreamEvent
 
 from chatkit_host.settings import Settings
@@ -31,14 +32,18 @@ class ModelRouter:
 
     def __init__(self, settings: Settings) -> None:
         self._remote: OpenAIProvider | None = None
+        self._client: AsyncOpenAI | None = None
         self.api = settings.openai_api or ("chat_completions" if settings.openai_base_url else "responses")
+        if self.api not in ("responses", "chat_completions"):
+            raise ValueError(f"openai_api must be 'responses' or 'chat_completions', not {self.api!r}")
         if settings.openai_api_key or settings.openai_base_url:
-            self._remote = OpenAIProvider(
+            # Our own client (the SDK's default shares one process-wide), closed with the server.
+            self._client = AsyncOpenAI(
                 # Local OpenAI-compatible servers (Ollama, vLLM) take any key; the client insists on one.
                 api_key=settings.openai_api_key or "unused",
                 base_url=settings.openai_base_url,
-                use_responses=self.api == "responses",
             )
+            self._remote = OpenAIProvider(openai_client=self._client, use_responses=self.api == "responses")
         self.default_model = settings.default_model or (DEFAULT_REMOTE_MODEL if self._remote else OFFLINE_MODEL)
         self._models: dict[str, Model] = {}
 
@@ -63,6 +68,8 @@ class ModelRouter:
     async def aclose(self) -> None:
         if self._remote is not None:
             await self._remote.aclose()
+        if self._client is not None:
+            await self._client.close()
 
 
 def _with_history(input: str | list[TResponseInputItem]) -> str | list[TResponseInputItem]:

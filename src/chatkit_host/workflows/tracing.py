@@ -53,6 +53,8 @@ class RunRecorder:
         self.spans: list[SpanRecord] = [self.root]
         #: SDK span id -> our span id, so parents resolve to rows we store.
         self._ids: dict[str, str] = {}
+        #: Our span id -> its parent's, for every span started (stored or not).
+        self._parents: dict[str, str] = {}
 
     def _parent(self, sdk_parent: str | None) -> str:
         if sdk_parent is None:
@@ -61,7 +63,9 @@ class RunRecorder:
 
     def start_sdk_span(self, span: Span[Any]) -> None:
         # Minted at start so ids sort by start time and children can name their parent.
-        self._ids[span.span_id] = ids.new_id(ids.SPAN)
+        our_id = ids.new_id(ids.SPAN)
+        self._parents[our_id] = self._parent(span.parent_id)
+        self._ids[span.span_id] = our_id
 
     def end_sdk_span(self, span: Span[Any]) -> None:
         data = span.span_data
@@ -86,7 +90,7 @@ class RunRecorder:
         error = span.error
         self.spans.append(
             SpanRecord(
-                id=self._ids.pop(span.span_id, "") or ids.new_id(ids.SPAN),
+                id=self._ids.get(span.span_id) or ids.new_id(ids.SPAN),
                 trace_id=self.trace_id,
                 parent_id=self._parent(span.parent_id),
                 kind=kind,
@@ -130,6 +134,14 @@ class RunRecorder:
     def finish(self, error: str | None = None) -> list[SpanRecord]:
         self.root.ended_at = time.time()
         self.root.error = error
+        # Spans of kinds we do not store (the SDK's turn and generation spans) may be parents: hang their
+        # children on the nearest stored ancestor instead.
+        stored = {s.id for s in self.spans}
+        for span in self.spans:
+            parent = span.parent_id
+            while parent is not None and parent not in stored:
+                parent = self._parents.get(parent, self.root.id)
+            span.parent_id = parent
         self.spans.sort(key=lambda s: s.id)
         return self.spans
 

@@ -176,4 +176,5 @@ def compile_yaml(source: str, router: ModelRouter) -> CompiledWorkflow:
         state=state,
         models=spec.models or names,
         mcp_servers=servers,
+        client_tools=frozenset(t.client.name for a in spec.agents for t in a.tools if t.client is not None),
     )

@@ -1,0 +1,283 @@
+"""The workflow engine: a ``Responder`` that runs a session's workflow version for each turn.
+
+Each run gets a :class:`RunScope` in a copied context (see ``scope.py``); the Agents SDK run, or an
+exported ``run_workflow``, executes in a task started inside that context, so our model wrapper and trace
+processor find the scope without any parameter passing. After the run its trace (when tracing is on) and
+its token usage are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from agents import (
+    InputGuardrailTripwireTriggered,
+    ModelSettings,
+    OutputGuardrailTripwireTriggered,
+    RunConfig,
+    Runner,
+)
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageItem,
+    ClientToolCallItem,
+    ErrorEvent,
+    ThreadItemDoneEvent,
+    ThreadItemRemovedEvent,
+    ThreadStreamEvent,
+    WidgetItem,
+)
+
+from chatkit_host import ids
+from chatkit_host.errors import APIError
+from chatkit_host.runtime.turn import Responder, Turn
+from chatkit_host.workflows.builtin_tools import new_widget_item_factory
+from chatkit_host.workflows.definition import KIND_EXPORT, CompiledWorkflow
+from chatkit_host.workflows.events import EventMapper
+from chatkit_host.workflows.history import HistoryConverter, split_latest, user_text
+from chatkit_host.workflows.records import TraceRecord, UsageRecord
+from chatkit_host.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
+from chatkit_host.workflows.scope import CURRENT_RUN, RunScope
+from chatkit_host.workflows.state import merge_defaults, state_model
+from chatkit_host.workflows.store import USAGE_PREFIX, WorkflowStore
+from chatkit_host.workflows.tracing import RunRecorder
+
+logger = logging.getLogger(__name__)
+
+GUARDRAIL_FALLBACK = "Sorry, I can't help with that."
+
+
+def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
+    info = exc.guardrail_result.output.output_info
+    if isinstance(info, dict) and isinstance(info.get("message"), str):
+        return str(info["message"])
+    if isinstance(info, str) and info:
+        return info
+    return GUARDRAIL_FALLBACK
+
+
+class WorkflowEngine:
+    """Implements ``chatkit_host.runtime.turn.Responder`` on top of the registry and the Agents SDK."""
+
+    def __init__(self, registry: WorkflowRegistry, store: WorkflowStore, offline: Responder | None = None) -> None:
+        self.registry = registry
+        self.store = store
+        self.converter = HistoryConverter()
+        #: Answers the built-in workflow when no provider is configured (the runtime's echoing stand-in).
+        self.offline = offline
+
+    def _offline_default(self, turn: Turn) -> Responder | None:
+        router = self.registry.router
+        if turn.session.workflow_id == DEFAULT_WORKFLOW_ID and router is not None and router.offline:
+            return self.offline
+        return None
+
+    async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+        session = turn.session
+        try:
+            version, compiled = await self.registry.load(session.workflow_id, session.workflow_version)
+        except APIError as exc:
+            yield ErrorEvent(code="custom", message=exc.message, allow_retry=False)
+            return
+        requested = turn.input.inference_options.model if turn.input and turn.input.inference_options else None
+        if requested and requested not in compiled.models:
+            allowed = ", ".join(compiled.models) or "none"
+            message = f"Model '{requested}' is not allowed for this workflow; allowed models: {allowed}."
+            yield ErrorEvent(code="custom", message=message, allow_retry=False)
+            return
+        name = f"{session.workflow_id} v{version}"
+        declared = compiled.state or {}
+        state = merge_defaults(declared, session.state_variables)
+        scope = RunScope(
+            state=state,
+            state_object=state_model(declared).model_validate(state),
+            recorder=RunRecorder(ids.new_id(ids.TRACE), name) if session.tracing_enabled else None,
+            model_override=requested or None,
+            new_widget_item=new_widget_item_factory(turn.thread.id, turn.new_item_id),
+        )
+        context = contextvars.copy_context()
+        context.run(CURRENT_RUN.set, scope)
+        status, error = "completed", None
+        try:
+            fallback = self._offline_default(turn)
+            if fallback is not None:
+                source = fallback.respond(turn)
+            elif compiled.kind == KIND_EXPORT:
+                source = self._run_export(turn, compiled, scope, context)
+            else:
+                source = self._run_agents(turn, compiled, scope, context, name)
+            async for event in source:
+                yield event
+            if scope.client_tool is not None:
+                request = scope.client_tool
+                yield ThreadItemDoneEvent(
+                    item=ClientToolCallItem(
+                        id=turn.new_item_id("tool_call"),
+                        thread_id=turn.thread.id,
+                        created_at=datetime.now(),
+                        status="pending",
+                        call_id=request.call_id or ids.new_id("call"),
+                        name=request.name,
+                        arguments=request.arguments,
+                    )
+                )
+        except _GuardrailStop:
+            status = "guardrail"
+        except asyncio.CancelledError:
+            status = "cancelled"
+            raise
+        except Exception as exc:
+            logger.exception("workflow %s failed", name)
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+            yield ErrorEvent(code="custom", message=f"The workflow failed: {error}", allow_retry=True)
+        finally:
+            await self._save(turn, scope, session.workflow_id, version, name, status, error)
+
+    async def _run_agents(
+        self,
+        turn: Turn,
+        compiled: CompiledWorkflow,
+        scope: RunScope,
+        context: contextvars.Context,
+        name: str,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        assert compiled.start is not None
+        items = await turn.load_history()
+        model_input = await self.converter.to_agent_input(items)
+        await self._connect_mcp(compiled)
+        config = RunConfig(
+            workflow_name=name,
+            group_id=turn.thread.id,
+            tracing_disabled=scope.recorder is None,
+            # Chat Completions streams report usage only when asked to.
+            model_settings=ModelSettings(include_usage=True),
+        )
+        # Started inside the run's context: the SDK's background task inherits the scope.
+        result = context.run(Runner.run_streamed, compiled.start, model_input, context=scope, run_config=config)
+        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
+        try:
+            async for event in result.stream_events():
+                for mapped in mapper.map(event):
+                    yield mapped
+                while scope.pending_events:
+                    yield scope.pending_events.pop(0)
+        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
+            for item_id in mapper.produced:
+                yield ThreadItemRemovedEvent(item_id=item_id)
+            yield self._message(turn, _guardrail_message(exc))
+            raise _GuardrailStop from exc
+        finally:
+            result.cancel()
+        for mapped in mapper.close_workflow():
+            yield mapped
+        while scope.pending_events:
+            yield scope.pending_events.pop(0)
+
+    async def _run_export(
+        self, turn: Turn, compiled: CompiledWorkflow, scope: RunScope, context: contextvars.Context
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        assert compiled.run_workflow is not None and compiled.workflow_input is not None
+        items = await turn.load_history()
+        earlier, latest = split_latest(items)
+        scope.history_prefix = await self.converter.to_agent_input(earlier)
+        text = user_text(latest) if latest else ""
+        workflow_input = compiled.workflow_input(input_as_text=text)
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(
+            compiled.run_workflow(workflow_input), context=context
+        )
+        try:
+            result = await task
+        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
+            yield self._message(turn, _guardrail_message(exc))
+            raise _GuardrailStop from exc
+        finally:
+            if not task.done():
+                task.cancel()
+        while scope.pending_events:
+            yield scope.pending_events.pop(0)
+        output = result.get("output_text") if isinstance(result, dict) else result
+        yield self._message(turn, "" if output is None else str(output))
+
+    def _message(self, turn: Turn, text: str) -> ThreadItemDoneEvent:
+        return ThreadItemDoneEvent(
+            item=AssistantMessageItem(
+                id=turn.new_item_id("message"),
+                thread_id=turn.thread.id,
+                created_at=datetime.now(),
+                content=[AssistantMessageContent(text=text)],
+            )
+        )
+
+    async def _connect_mcp(self, compiled: CompiledWorkflow) -> None:
+        for server in compiled.mcp_servers:
+            if getattr(server, "session", None) is None:
+                await server.connect()  # type: ignore[no-untyped-call]
+
+    async def _save(
+        self,
+        turn: Turn,
+        scope: RunScope,
+        workflow_id: str,
+        version: str,
+        name: str,
+        status: str,
+        error: str | None,
+    ) -> None:
+        session = turn.session
+        now = time.time()
+        trace: TraceRecord | None = None
+        spans = []
+        if scope.recorder is not None:
+            spans = scope.recorder.finish(error)
+            trace = TraceRecord(
+                id=scope.recorder.trace_id,
+                name=name,
+                workflow_id=workflow_id,
+                workflow_version=version,
+                session_id=session.id,
+                thread_id=turn.thread.id,
+                user=session.user,
+                status=status,
+                error=error,
+                started_at=scope.recorder.started_at,
+                ended_at=now,
+                input_tokens=scope.input_tokens,
+                output_tokens=scope.output_tokens,
+            )
+        usage = UsageRecord(
+            id=ids.new_id(USAGE_PREFIX),
+            session_id=session.id,
+            thread_id=turn.thread.id,
+            user=session.user,
+            workflow_id=workflow_id,
+            workflow_version=version,
+            requests=scope.requests,
+            input_tokens=scope.input_tokens,
+            output_tokens=scope.output_tokens,
+            created_at=now,
+        )
+        try:
+            # Shielded: a client that went away must not lose the record of what it cost.
+            await asyncio.shield(self.store.save_run(trace, spans, usage))
+        except Exception:
+            logger.exception("could not store the trace of %s", name)
+
+    async def action(self, turn: Turn, action: Any, sender: WidgetItem | None) -> AsyncIterator[ThreadStreamEvent]:
+        fallback = self._offline_default(turn)
+        source = fallback.action(turn, action, sender) if fallback is not None else self.respond(turn)
+        # Otherwise an action is answered by a regular run: the runtime records it in the thread's history.
+        async for event in source:
+            yield event
+
+    async def title(self, turn: Turn, user_text: str, reply_text: str) -> str | None:
+        return None
+
+
+class _GuardrailStop(Exception):
+    """A guardrail ended the reply; its message was already sent."""

@@ -1,0 +1,36 @@
+"""Building the workflow side of a server: models, registry, engine and trace processor, and closing them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from chatkit_host.runtime.turn import Responder
+from chatkit_host.settings import Settings
+from chatkit_host.store import Store
+from chatkit_host.workflows.engine import WorkflowEngine
+from chatkit_host.workflows.models import ModelRouter
+from chatkit_host.workflows.registry import WorkflowRegistry
+from chatkit_host.workflows.store import WorkflowStore
+from chatkit_host.workflows.tracing import install_trace_processor
+
+
+@dataclass
+class Workflows:
+    registry: WorkflowRegistry
+    engine: WorkflowEngine
+    models: ModelRouter
+
+    async def aclose(self) -> None:
+        await self.registry.aclose()
+        await self.models.aclose()
+
+
+async def open_workflows(settings: Settings, store: Store, offline: Responder | None = None) -> Workflows:
+    """Called from the app's lifespan: registers ``settings.workflow_paths`` before serving."""
+    install_trace_processor()
+    workflow_store = WorkflowStore(store.engines)
+    models = ModelRouter(settings)
+    registry = WorkflowRegistry(workflow_store, models)
+    await registry.register_paths(settings.workflow_paths, time.time())
+    return Workflows(registry=registry, engine=WorkflowEngine(registry, workflow_store, offline), models=models)

@@ -1,0 +1,255 @@
+"""Workflows answering in threads over ``POST /chatkit``, on the real provider path against a fake OpenAI server.
+
+Every model call goes through the ``openai`` client to ``tests/fake_openai.py`` over HTTP (streaming SSE,
+Chat Completions or Responses), so what we assert on is the request the "model" actually received.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from chatkit.types import AssistantMessageItem, ClientToolCallItem
+
+from tests.conftest import MakeServer, RunningServer
+from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
+from tests.test_runtime_support import Runtime
+
+SUPPORT = """
+state_variables:
+  tier: {type: string, default: free}
+  company: {type: string, default: Acme}
+models: [fake-small, fake-large]
+agents:
+  - name: triage
+    model: fake-small
+    instructions: "You help {{ state.company }} customers on the {{ state.tier }} plan."
+    handoffs: [billing]
+    tools:
+      - builtin: get_state
+      - client:
+          name: get_location
+          description: The user's location
+          parameters: {type: object, properties: {precise: {type: boolean}}, required: [precise]}
+    guardrails:
+      input:
+        - {name: no_cards, blocked_words: [cvv], message: "Never share card details here."}
+  - name: billing
+    model: fake-small
+    handoff_description: Billing questions
+    instructions: "BILLING DESK for the {{ state.tier }} plan."
+"""
+
+APIS = ["chat_completions", "responses"]
+
+
+def provider_server(
+    make_server: MakeServer, fake: FakeOpenAI, api: str = "chat_completions", **kw: Any
+) -> RunningServer:
+    return make_server(openai_base_url=fake.base_url + "/v1", openai_api=api, **kw)
+
+
+def publish(server: RunningServer, source: str, workflow_id: str, fmt: str = "yaml") -> dict[str, Any]:
+    response = server.admin().post("/v1/chatkit/workflows", json={"id": workflow_id, "format": fmt, "source": source})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def runtime(server: RunningServer, workflow: dict[str, Any], user: str = "alice") -> Runtime:
+    return Runtime.for_user(server, user, workflow=workflow)
+
+
+def reply_text(events: list[Any]) -> str:
+    done = [e.item for e in events if e.type == "thread.item.done" and isinstance(e.item, AssistantMessageItem)]
+    assert done, [e.type for e in events]
+    return "".join(c.text for c in done[-1].content)
+
+
+def traces(server: RunningServer, **params: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = server.admin().get("/v1/chatkit/traces", params=params).json()["data"]
+    return data
+
+
+def trace_spans(server: RunningServer, trace_id: str) -> list[dict[str, Any]]:
+    spans: list[dict[str, Any]] = server.admin().get(f"/v1/chatkit/traces/{trace_id}").json()["spans"]
+    return spans
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_server_tool_round_trip_and_state_in_instructions(
+    make_server: MakeServer, fake_openai: FakeOpenAI, api: str
+) -> None:
+    server = provider_server(make_server, fake_openai, api)
+    publish(server, SUPPORT, "support")
+    fake_openai.script(Reply(tool_calls=[ToolCall("get_state", {"name": "tier"})]), Reply(text="You are on gold."))
+    rt = runtime(server, {"id": "support", "state_variables": {"tier": "gold"}})
+    _, events = rt.create_thread("Which plan am I on?")
+    assert reply_text(events) == "You are on gold."
+    first, second = fake_openai.requests
+    assert first.api == api and first.body["model"] == "fake-small" and first.body["stream"] is True
+    assert "You help Acme customers on the gold plan." in first.system_text()
+    # The tool ran on the server and its output went back to the model in the next request.
+    assert '"gold"' in second.transcript()
+    # Progress is shown as a workflow item with the tool's task, completed.
+    workflows = [e.item for e in events if e.type == "thread.item.done" and e.item.type == "workflow"]
+    assert workflows and workflows[0].workflow.tasks[0].title == "Calling get_state"
+    assert workflows[0].workflow.tasks[0].status_indicator == "complete"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_client_tool_round_trip(make_server: MakeServer, fake_openai: FakeOpenAI, api: str) -> None:
+    server = provider_server(make_server, fake_openai, api)
+    publish(server, SUPPORT, "support")
+    fake_openai.script(Reply(tool_calls=[ToolCall("get_location", {"precise": True}, call_id="call_loc1")]))
+    rt = runtime(server, {"id": "support"})
+    thread_id, events = rt.create_thread("Where am I?")
+    calls = [e.item for e in events if e.type == "thread.item.done" and isinstance(e.item, ClientToolCallItem)]
+    assert len(calls) == 1
+    assert (calls[0].name, calls[0].arguments, calls[0].status) == ("get_location", {"precise": True}, "pending")
+    assert calls[0].call_id == "call_loc1"
+    assert len(fake_openai.requests) == 1  # the agent stopped at the client tool
+
+    fake_openai.script(Reply(text="You are in Oslo."))
+    events = rt.stream("threads.add_client_tool_output", thread_id=thread_id, result={"city": "Oslo"})
+    assert reply_text(events) == "You are in Oslo."
+    follow_up = fake_openai.requests[1].transcript()
+    assert "Oslo" in follow_up and "Where am I?" in follow_up
+    rest = list(server.openai().beta.chatkit.threads.list_items(thread_id, order="asc"))
+    assert [i.type for i in rest] == ["chatkit.user_message", "chatkit.client_tool_call", "chatkit.assistant_message"]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_handoff_reaches_the_second_agent(make_server: MakeServer, fake_openai: FakeOpenAI, api: str) -> None:
+    server = provider_server(make_server, fake_openai, api)
+    publish(server, SUPPORT, "support")
+    fake_openai.script(Reply(tool_calls=[ToolCall("transfer_to_billing", {})]), Reply(text="Billing here."))
+    rt = runtime(server, {"id": "support", "state_variables": {"tier": "pro"}})
+    thread_id, events = rt.create_thread("I need a refund")
+    assert reply_text(events) == "Billing here."
+    assert "BILLING DESK for the pro plan." in fake_openai.requests[1].system_text()
+    [trace] = traces(server, thread_id=thread_id)
+    kinds = [(s["kind"], s["name"]) for s in trace_spans(server, trace["id"])]
+    assert ("handoff", "triage -> billing") in kinds
+    assert ("agent", "triage") in kinds and ("agent", "billing") in kinds
+
+
+def test_guardrail_stops_the_reply_before_the_model(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, SUPPORT, "support")
+    rt = runtime(server, {"id": "support"})
+    thread_id, events = rt.create_thread("my CVV is 123")
+    assert reply_text(events) == "Never share card details here."
+    assert fake_openai.requests == []
+    [trace] = traces(server, thread_id=thread_id)
+    assert trace["status"] == "guardrail"
+    guardrails = [s for s in trace_spans(server, trace["id"]) if s["kind"] == "guardrail"]
+    assert guardrails and guardrails[0]["name"] == "no_cards" and guardrails[0]["data"]["triggered"] is True
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_multi_turn_history_reaches_the_model(make_server: MakeServer, fake_openai: FakeOpenAI, api: str) -> None:
+    server = provider_server(make_server, fake_openai, api)
+    publish(server, SUPPORT, "support")
+    fake_openai.script(Reply(text="Nice to meet you, Ada."), Reply(text="Your name is Ada."))
+    rt = runtime(server, {"id": "support"})
+    thread_id, _ = rt.create_thread("My name is Ada.")
+    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input("What is my name?"))
+    assert reply_text(events) == "Your name is Ada."
+    transcript = fake_openai.requests[1].transcript()
+    assert transcript.index("My name is Ada.") < transcript.index("Nice to meet you, Ada.")
+    assert transcript.index("Nice to meet you, Ada.") < transcript.index("What is my name?")
+
+
+def test_pinned_version_survives_a_newer_publish(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, SUPPORT, "support")
+    pinned = runtime(server, {"id": "support", "version": "1"})
+    floating = runtime(server, {"id": "support"})
+    publish(server, SUPPORT.replace("You help", "VERSION TWO helps"), "support")
+    pinned.create_thread("hi")
+    floating.create_thread("hi")
+    assert "You help Acme" in fake_openai.requests[0].system_text()
+    assert "VERSION TWO helps" in fake_openai.requests[1].system_text()
+    versions = {t["session_id"]: t["workflow"]["version"] for t in traces(server, workflow_id="support")}
+    assert versions == {pinned.session["id"]: "1", floating.session["id"]: "2"}
+    assert len(traces(server, workflow_id="support", workflow_version="1")) == 1
+
+
+def test_tracing_on_records_spans_with_tokens_and_off_records_none(
+    make_server: MakeServer, fake_openai: FakeOpenAI
+) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, SUPPORT, "support")
+    fake_openai.script(
+        Reply(tool_calls=[ToolCall("get_state", {"name": "company"})], input_tokens=100, output_tokens=20),
+        Reply(text="Acme.", input_tokens=130, output_tokens=5),
+    )
+    on = runtime(server, {"id": "support"}, user="traced")
+    thread_id, _ = on.create_thread("Which company?")
+    [trace] = traces(server, session_id=on.session["id"])
+    assert (trace["status"], trace["thread_id"], trace["user"]) == ("completed", thread_id, "traced")
+    assert trace["usage"] == {"input_tokens": 230, "output_tokens": 25, "total_tokens": 255}
+    spans = trace_spans(server, trace["id"])
+    root = [s for s in spans if s["kind"] == "run"]
+    assert len(root) == 1 and root[0]["parent_id"] is None
+    models = [s for s in spans if s["kind"] == "model"]
+    assert [(s["model"], s["input_tokens"], s["output_tokens"]) for s in models] == [
+        ("fake-small", 100, 20),
+        ("fake-small", 130, 5),
+    ]
+    assert all(s["duration_ms"] >= 0 and s["data"]["api"] == "chat_completions" for s in models)
+    tools = [s for s in spans if s["kind"] == "tool"]
+    assert [t["name"] for t in tools] == ["get_state"] and '"Acme"' in tools[0]["data"]["output"]
+    ids_ = {s["id"] for s in spans}
+    assert all(s["parent_id"] in ids_ for s in spans if s["kind"] != "run")
+
+    off = runtime(server, {"id": "support", "tracing": {"enabled": False}}, user="untraced")
+    off.create_thread("hello")
+    assert traces(server, session_id=off.session["id"]) == []
+    # Usage is summed with tracing off too.
+    usage = server.admin().get("/v1/chatkit/usage", params={"group_by": "user"}).json()
+    by_user = {row["key"]: row for row in usage["data"]}
+    assert by_user["traced"]["total_tokens"] == 255 and by_user["traced"]["requests"] == 2
+    assert by_user["untraced"]["input_tokens"] == 11 and by_user["untraced"]["runs"] == 1
+    per_version = server.admin().get("/v1/chatkit/usage", params={"group_by": "workflow_version"}).json()
+    assert per_version["data"][0] == {
+        "key": "1",
+        "workflow_id": "support",
+        "runs": 2,
+        "requests": 3,
+        "input_tokens": 241,
+        "output_tokens": 32,
+        "total_tokens": 273,
+    }
+
+
+def test_inference_options_model_is_limited_to_the_allowed_models(
+    make_server: MakeServer, fake_openai: FakeOpenAI
+) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, SUPPORT, "support")
+    rt = runtime(server, {"id": "support"})
+    events = rt.stream("threads.create", input=_text_input("hi", model="fake-large"))
+    assert reply_text(events).startswith("fake reply")
+    assert fake_openai.requests[-1].body["model"] == "fake-large"
+    refused = rt.stream("threads.create", input=_text_input("hi", model="gpt-5-secret"))
+    errors = [e for e in refused if e.type == "error"]
+    assert errors and "not allowed" in (errors[0].message or "") and "fake-small, fake-large" in errors[0].message
+    assert len(fake_openai.requests) == 1
+
+
+def test_offline_model_answers_without_a_provider(make_server: MakeServer) -> None:
+    server = make_server()
+    publish(server, SUPPORT, "support")
+    rt = runtime(server, {"id": "support"})
+    _, events = rt.create_thread("hello")
+    assert "[offline stand-in model]" in reply_text(events)
+
+
+def _text_input(text: str, model: str | None = None) -> dict[str, Any]:
+    return {
+        "content": [{"type": "input_text", "text": text}],
+        "attachments": [],
+        "inference_options": {"model": model} if model else {},
+    }
