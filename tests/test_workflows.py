@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from chatkit_host.types.common import ListPage
 from chatkit_host.types.workflows import Workflow, WorkflowVersion
 from tests.conftest import MakeServer, RunningServer
+from tests.test_serve import serving
 
 YAML_V1 = """
 name: Greeter
@@ -144,7 +147,7 @@ def test_unknown_workflow_and_version_are_404s(server: RunningServer) -> None:
     assert error_of(server.client().get("/v1/chatkit/workflows"), 401)["code"] == "missing_api_key"
 
 
-def test_serve_registers_workflow_files_once(make_server: MakeServer, tmp_path: Any) -> None:
+def test_serve_registers_workflow_files_once(make_server: MakeServer, tmp_path: Path) -> None:
     path = tmp_path / "greeter.yaml"
     path.write_text(YAML_V1)
     first = make_server(workflow_paths=(path,))
@@ -155,3 +158,14 @@ def test_serve_registers_workflow_files_once(make_server: MakeServer, tmp_path: 
     path.write_text(YAML_V2)
     changed = make_server(workflow_paths=(path,), database_url=first.settings.resolved_database_url)
     assert changed.admin().get("/v1/chatkit/workflows/greeter").json()["latest_version"] == "2"
+
+
+def test_serve_workflow_option_publishes_the_example(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "support.yaml"
+    env = {"CHATKIT_HOST_API_KEY": "serve-key"}
+    with serving(["--workflow", str(example)], cwd=tmp_path, env=env) as (base_url, _):
+        headers = {"Authorization": "Bearer serve-key"}
+        version = httpx.get(f"{base_url}/v1/chatkit/workflows/support/versions/1", headers=headers).json()
+        assert version["source"] == example.read_text()
+        assert version["agents"] == ["triage", "billing"]
+        assert set(version["state_variables"]) == {"tier", "company"}

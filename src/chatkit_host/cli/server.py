@@ -51,6 +51,13 @@ _database_option = click.option(
     help="redis://HOST:PORT/DB shared by all replicas for rate limits.",
 )
 @click.option("--workers", default=1, show_default=True, type=int, help="Server processes.")
+@click.option(
+    "--workflow",
+    "workflow_paths",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A workflow definition (.yaml or .py) to publish on start; repeatable.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -59,13 +66,16 @@ def serve(
     data_dir: Path | None,
     redis_url: str | None,
     workers: int,
+    workflow_paths: tuple[Path, ...],
     log_level: str,
 ) -> None:
     """Start the server (SQLite and the offline model unless told otherwise)."""
     import uvicorn
 
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(data_dir=data_dir, database_url=database_url, redis_url=redis_url)
+    settings = Settings.from_env(
+        data_dir=data_dir, database_url=database_url, redis_url=redis_url, workflow_paths=workflow_paths or None
+    )
     settings = dataclasses.replace(settings, playground=playground_setting(host, settings.playground))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = load_admin_keys(settings.api_keys, settings.data_dir)
