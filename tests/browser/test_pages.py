@@ -169,6 +169,43 @@ def test_an_expiring_secret_is_renewed_and_the_chat_goes_on(browser: Browser, st
     watch.check()
 
 
+def readme_embed_snippet() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Open chat UI, playground and admin console") :]
+    return section[section.index("```html no-test\n") + len("```html no-test\n") : section.index("\n```\n")]
+
+
+def test_the_readme_embedding_snippet_works(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    """The README's snippet in a host page whose own backend mints sessions with the admin key."""
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    minted: list[str] = []
+
+    def host_backend(route: Any) -> None:
+        with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as c:
+            body = {"user": "embedded-user", "workflow": {"id": "default"}}
+            session = c.post("/v1/chatkit/sessions", json=body).json()
+        minted.append(session["id"])
+        route.fulfill(status=200, content_type="application/json", json={"client_secret": session["client_secret"]})
+
+    head = "<!doctype html><html><head><title>Host</title><link rel=icon href='data:,'></head>"
+    html = f"{head}<body>{readme_embed_snippet()}</body></html>"
+    context.route(
+        f"{server.base_url}/host.html", lambda route: route.fulfill(status=200, content_type="text/html", body=html)
+    )
+    context.route(f"{server.base_url}/api/chatkit/session", host_backend)
+    page = watch.attach(context.new_page())
+    page.goto(f"{server.base_url}/host.html")
+    expect(page.locator(f"{CHAT} .ck-greeting")).to_have_text("How can I help?")
+    expect(page.locator(f"{CHAT} .ck")).to_have_attribute("data-scheme", "dark")
+    page.locator(f"{CHAT} .ck-prompt", has_text="Say hello").click()
+    wait_idle(page)
+    expect(page.locator(f"{CHAT} .ck-assistant")).to_contain_text("Hello!")
+    assert len(minted) == 1
+    watch.check()
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_screenshots(browser: Browser, stack: ExitStack, tmp_path: Path, theme: str) -> None:
     """Pictures for a person to check: tests/artifacts/{playground,admin}-{light,dark}.png and a 320 px one."""
