@@ -9,6 +9,8 @@ from chatkit_host.cli.chat import chat
 from chatkit_host.cli.server import db, serve
 from chatkit_host.cli.sessions import sessions
 from chatkit_host.cli.threads import threads
+from chatkit_host.cli.traces import traces
+from chatkit_host.cli.workflows import workflows
 
 
 @click.group()
@@ -22,5 +24,7 @@ main.add_command(db)
 main.add_command(sessions)
 main.add_command(threads)
 main.add_command(chat)
+main.add_command(workflows)
+main.add_command(traces)
 
 __all__ = ["main"]
