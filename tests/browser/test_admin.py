@@ -17,10 +17,12 @@ from tests.browser.harness import (
     new_context,
     open_admin,
     open_playground,
+    screenshot,
     send,
     start_server,
     wait_idle,
 )
+from tests.fake_openai import Reply, ToolCall, start_fake_openai
 
 pytestmark = pytest.mark.browser
 
@@ -156,4 +158,56 @@ def test_workflows_and_traces_views_show_what_the_api_has(browser: Browser, stac
     expect(admin.locator("#view tr[data-workflow-id]")).to_have_count(len(workflows))
     admin.locator('.tab[data-view="traces"]').click()
     expect(admin.locator("#view tr[data-trace-id]")).to_have_count(len(traces))
+    watch.check()
+
+
+WORKFLOW = """
+models: [fake-small]
+agents:
+  - name: clock
+    model: fake-small
+    instructions: "You tell the time."
+    tools:
+      - builtin: current_time
+"""
+
+
+def test_a_workflow_run_shows_as_a_trace_waterfall_with_tokens(
+    browser: Browser, stack: ExitStack, tmp_path: Path
+) -> None:
+    """The playground picks a published workflow; its run (model on a fake OpenAI server) is traced."""
+    fake = start_fake_openai(stack)
+    fake.script(Reply(tool_calls=[ToolCall("current_time", {})]), Reply(text="It is tea time."))
+    server = start_server(stack, tmp_path, openai_base_url=fake.base_url + "/v1")
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
+        published = client.post("/v1/chatkit/workflows", json={"id": "clock", "format": "yaml", "source": WORKFLOW})
+        assert published.status_code == 200, published.text
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = watch.attach(context.new_page())
+    page.goto(f"{server.base_url}/?user=trace-user&workflow=clock")
+    expect(page.locator('#session-info dd[data-field="workflow"]')).to_have_text("clock")
+    send(page, "What time is it?")
+    wait_idle(page)
+    expect(page.locator(f"{CHAT} .ck-assistant").last).to_contain_text("It is tea time.")
+    admin = open_admin(context, watch, server.admin_key)
+    admin.locator('.tab[data-view="workflows"]').click()
+    admin.locator('#view tr[data-workflow-id="clock"] button').click()
+    expect(admin.locator("#view tr[data-version]")).to_have_count(1)
+    expect(admin.locator("#view tr[data-version]")).to_contain_text("latest")
+    admin.locator('.tab[data-view="traces"]').click()
+    row = admin.locator("#view tr[data-trace-id]")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("clock")
+    expect(row).to_contain_text("36")  # two model calls of 11 input + 7 output tokens
+    row.get_by_role("button").click()
+    bars = admin.locator("#view .span-row")
+    expect(bars.first).to_be_visible()
+    kinds = admin.locator("#view .span-bar").evaluate_all("(bars) => bars.map((b) => b.dataset.kind)")
+    assert "model" in kinds and "tool" in kinds, kinds
+    expect(admin.locator("#view .span-row", has_text="11 in / 7 out tokens")).to_have_count(2)
+    # Bars sit inside their track and start in time order.
+    lefts = admin.locator("#view .span-bar").evaluate_all("(bars) => bars.map((b) => parseFloat(b.style.left))")
+    assert lefts == sorted(lefts) and all(0 <= x <= 100 for x in lefts)
+    screenshot(admin, "admin-traces-light")
     watch.check()
