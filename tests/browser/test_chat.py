@@ -268,3 +268,69 @@ def test_keyboard_only_chat_at_320px(browser: Browser, stack: ExitStack, tmp_pat
     box = page.locator(f"{CHAT} .ck-history").bounding_box()
     assert box is not None and box["width"] <= 320
     watch.check()
+
+
+def test_composer_limits_and_deleting_a_thread(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "limits-user")
+    page.locator('#session-form input[name="max_file_size"]').fill("1")
+    page.locator('#session-form input[name="max_files"]').fill("1")
+    before = page.locator('#session-info dd[data-field="session"]').inner_text()
+    page.locator("#start").click()
+    expect(page.locator('#session-info dd[data-field="session"]')).not_to_have_text(before)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    files = page.locator(f'{CHAT} .ck-composer input[type="file"]')
+    files.set_input_files(str(big))
+    expect(page.locator(f"{CHAT} .ck-notice.ck-warning")).to_contain_text("big.bin is larger than 1 MB")
+    small = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for path in small:
+        path.write_text("hello")
+    files.set_input_files([str(p) for p in small])
+    expect(page.locator(f"{CHAT} .ck-notice.ck-warning").last).to_contain_text("At most 1 files")
+    expect(page.locator(f"{CHAT} .ck-chip")).to_have_count(1)
+    page.locator(f"{CHAT} .ck-chip-remove").click()
+    expect(page.locator(f"{CHAT} .ck-chip")).to_have_count(0)
+    send(page, "to be deleted")
+    wait_idle(page)
+    entry = page.locator(f"{CHAT} .ck-thread-entry")
+    expect(entry).to_have_count(1)
+    entry.locator("[data-action=delete]").click()
+    entry.locator("[data-action=confirm-delete]").click()
+    expect(page.locator(f"{CHAT} .ck-thread-entry")).to_have_count(0)
+    expect(page.locator(f"{CHAT} .ck-start")).to_be_visible()
+    assert rest_threads(server, "limits-user") == []
+    watch.check()
+
+
+def test_rate_limit_is_explained(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    watch.expected_http_errors.add(429)
+    page = open_playground(context, watch, "busy-user")
+    page.locator('#session-form input[name="rpm"]').fill("2")
+    before = page.locator('#session-info dd[data-field="session"]').inner_text()
+    page.locator("#start").click()
+    expect(page.locator('#session-info dd[data-field="session"]')).not_to_have_text(before)
+    expect(page.locator(f"{CHAT} .ck-empty")).to_be_visible()  # threads.list: request 1 of 2
+    send(page, "first")  # request 2 of 2
+    wait_idle(page)
+    send(page, "second")
+    expect(page.locator(f"{CHAT} .ck-notice.ck-danger")).to_contain_text("Too many messages. Try again in")
+    expect(page.locator(f"{CHAT} .ck-input")).to_be_enabled()
+    watch.check()
+
+
+def test_playground_off_explains_itself(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path, playground=False)
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    watch.expected_http_errors.add(404)
+    page = watch.attach(context.new_page())
+    page.goto(f"{server.base_url}/")
+    expect(page.locator("#playground-message")).to_contain_text("CHATKIT_HOST_PLAYGROUND=1")
+    expect(page.locator("#start")).to_be_disabled()
+    watch.check()

@@ -106,7 +106,10 @@ def seat_list() -> ListView:
 
 
 class ShowcaseResponder:
-    """Answers "widget", "tool" and anything else with the item kinds the UI must render."""
+    """Answers "fail" (once), "tool" and anything else with the item kinds the UI must render."""
+
+    def __init__(self) -> None:
+        self.failed = False
 
     async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         if turn.input is None:  # after the client tool's output
@@ -115,6 +118,12 @@ class ShowcaseResponder:
             yield say(turn, f"The browser answered: {call.output['city']}")
             return
         text = user_text(turn.input)
+        if "fail" in text and not self.failed:
+            self.failed = True
+            raise RuntimeError("the model fell over")
+        if "fail" in text:
+            yield say(turn, "Second try worked.")
+            return
         if "tool" in text:
             yield ThreadItemDoneEvent(
                 item=ClientToolCallItem(
@@ -233,4 +242,20 @@ def test_client_tool_call_runs_in_the_page_and_its_output_goes_back(
     expect(page.locator(f"{CHAT} .ck-assistant").last).to_have_text("The browser answered: Lyon")
     assert page.evaluate("() => window.toolCalls") == [{"name": "get_location", "params": {"precise": True}}]
     expect(page.locator(f'{CHAT} .ck-tool[data-status="completed"]')).to_have_count(1)
+    watch.check()
+
+
+def test_a_failed_answer_can_be_retried_from_the_error(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path, responder=ShowcaseResponder())
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "fail-user")
+    send(page, "please fail")
+    wait_idle(page)
+    error = page.locator(f'{CHAT} .ck-notice.ck-danger[data-code="stream.error"]')
+    expect(error).to_contain_text("Something went wrong while answering.")
+    error.get_by_role("button", name="Retry").click()
+    wait_idle(page)
+    expect(page.locator(f"{CHAT} .ck-assistant")).to_have_text("Second try worked.")
+    expect(error).to_have_count(0)
     watch.check()
