@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -29,13 +30,26 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_Write = tuple[Sequence[tuple[str, Sequence[Any]]], "asyncio.Future[bool]"]
+
+
+def _settle(future: asyncio.Future[bool], outcome: bool | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
 class SQLiteDirect:
     """Short statements on a SQLite file, run through the stdlib driver on the calling thread.
 
     Each aiosqlite call is a round trip to a worker thread, and one statement through SQLAlchemy's async
     layer takes several. The statements sent here are reads bounded by LIMIT on an index range and
     single-row writes, which take tens of microseconds: less than one thread round trip. WAL readers never
-    wait for a writer, and a write only proceeds if the lock is free right now (see :meth:`try_write`), so
+    wait for a writer, and a write only proceeds if the lock is free right now (see :meth:`write`), so
     nothing here can stall the event loop behind another transaction.
     """
 
@@ -66,27 +80,64 @@ class SQLiteDirect:
         try:
             return self._connection().execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            if exc.sqlite_errorcode in _BUSY:
                 return None
             raise
 
-    def try_write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> bool:
-        """Run ``statements`` in one transaction if the write lock is free; False (nothing done) if not."""
+    async def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> bool:
+        """Run ``statements`` atomically; False (nothing done) if another connection holds the write lock.
+
+        The commit is most of a small write's cost, so the writes queued during one turn of the event loop
+        share one transaction (group commit), each in its own savepoint so that a failing one rolls back
+        only itself. Callers return only after the shared commit.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        pending: list[_Write] | None = getattr(self._local, "pending", None)
+        if pending is None:
+            pending = self._local.pending = []
+        pending.append((statements, future))
+        if len(pending) == 1:
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        batch: list[_Write] = self._local.pending
+        self._local.pending = []
         conn = self._connection()
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                return False
-            raise
+        except sqlite3.Error as exc:
+            busy = isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode in _BUSY
+            for _, future in batch:
+                _settle(future, False if busy else exc)
+            return
+        written: list[asyncio.Future[bool]] = []
         try:
-            for sql, params in statements:
-                conn.execute(sql, params)
+            for statements, future in batch:
+                conn.execute("SAVEPOINT one_write")
+                try:
+                    for sql, params in statements:
+                        conn.execute(sql, params)
+                except sqlite3.Error as exc:
+                    conn.execute("ROLLBACK TO one_write")
+                    _settle(future, exc)
+                else:
+                    written.append(future)
+                conn.execute("RELEASE one_write")
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return True
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for future in written:
+                _settle(future, exc)
+            for _, future in batch:
+                _settle(future, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for future in written:
+            _settle(future, True)
 
     def close(self) -> None:
         with self._lock:

@@ -34,8 +34,9 @@ def _json_or_none(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
-def _session(row: Row[Any]) -> SessionRecord:
-    m = row._mapping
+def _session(row: Row[Any] | Sequence[Any]) -> SessionRecord:
+    # Rows from the direct SQLite path are plain tuples in table column order.
+    m = row._mapping if isinstance(row, Row) else dict(zip(schema.sessions.c.keys(), row, strict=True))
     return SessionRecord(
         id=m["id"],
         secret_hash=m["secret_hash"],
@@ -201,7 +202,7 @@ class Store:
         if direct is not None:
             statement = insert(schema.sessions)
             sql, names, _ = self._compiled(("insert sessions", *values), statement, column_keys=list(values))
-            if direct.try_write([(sql, [values[n] for n in names])]):
+            if await direct.write([(sql, [values[n] for n in names])]):
                 return
         async with self.engines.write.begin() as conn:
             await conn.execute(insert(schema.sessions).values(**values))
@@ -212,10 +213,10 @@ class Store:
         return _session(row) if row else None
 
     async def get_session_by_secret_hash(self, secret_hash: str) -> SessionRecord | None:
-        query = select(schema.sessions).where(schema.sessions.c.secret_hash == secret_hash)
-        async with self.engines.read.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return _session(row) if row else None
+        # Every runtime request starts here, so it takes the direct read path on SQLite.
+        query = select(schema.sessions).where(schema.sessions.c.secret_hash == bindparam("secret_hash"))
+        rows = await self._fetch("session by secret", query, {"secret_hash": secret_hash})
+        return _session(rows[0]) if rows else None
 
     async def cancel_session(self, session_id: str, now: float) -> SessionRecord | None:
         """Mark a session cancelled (keeping the first cancellation time) and return it."""
@@ -350,6 +351,29 @@ class Store:
             if touch_thread_at is not None:
                 await _touch(conn, record.thread_id, touch_thread_at)
 
+    async def save_records(
+        self,
+        *,
+        thread: ThreadRecord | None = None,
+        attachments: Sequence[AttachmentRecord] = (),
+        items: Sequence[ItemRecord] = (),
+        touch_thread_at: float | None = None,
+    ) -> None:
+        """Upsert a thread, attachments and items in one transaction: one round trip for a turn's writes.
+
+        Same semantics as :meth:`save_thread`, :meth:`save_attachment` and :meth:`save_item` (owner and
+        creating session never change; items are keyed by id within their thread).
+        """
+        async with self.engines.write.begin() as conn:
+            if thread is not None:
+                await _upsert_thread(conn, thread)
+            for attachment in attachments:
+                await _upsert_attachment(conn, attachment)
+            for item in items:
+                await _upsert_item(conn, item)
+            if touch_thread_at is not None and items:
+                await _touch(conn, items[0].thread_id, touch_thread_at)
+
     async def delete_item(self, thread_id: str, item_id: str) -> None:
         table = schema.items
         async with self.engines.write.begin() as conn:
@@ -410,6 +434,34 @@ class Store:
             rows = list((await conn.execute(query)).all())
         data, has_more = finish(rows, limit, reversed_)
         return Page([_feedback(r) for r in data], has_more)
+
+
+async def _upsert_thread(conn: AsyncConnection, record: ThreadRecord) -> None:
+    table = schema.threads
+    values = record.__dict__ | {"metadata": _json_or_none(record.metadata or None)}
+    changes = {k: values[k] for k in ("title", "status", "status_reason", "updated_at", "metadata")}
+    result = await conn.execute(update(table).where(table.c.id == record.id).values(**changes))
+    if result.rowcount == 0:
+        await conn.execute(insert(table).values(**values))
+
+
+async def _upsert_attachment(conn: AsyncConnection, record: AttachmentRecord) -> None:
+    table = schema.attachments
+    changes = {"thread_id": record.thread_id, "size": record.size, "storage_key": record.storage_key}
+    result = await conn.execute(update(table).where(table.c.id == record.id).values(**changes))
+    if result.rowcount == 0:
+        await conn.execute(insert(table).values(**record.__dict__))
+
+
+async def _upsert_item(conn: AsyncConnection, record: ItemRecord) -> None:
+    table = schema.items
+    result = await conn.execute(
+        update(table)
+        .where(table.c.id == record.id, table.c.thread_id == record.thread_id)
+        .values(type=record.type, data=record.data)
+    )
+    if result.rowcount == 0:
+        await conn.execute(insert(table).values(**record.__dict__))
 
 
 async def _touch(conn: AsyncConnection, thread_id: str, at: float) -> None:
