@@ -27,6 +27,7 @@ from chatkit_host.runtime.offline import user_text
 from chatkit_host.runtime.turn import Turn
 from tests.browser.harness import (
     CHAT,
+    Watch,
     launch,
     new_context,
     open_admin,
@@ -93,6 +94,18 @@ def stack() -> Iterator[ExitStack]:
         yield s
 
 
+@pytest.fixture(scope="module")
+def module_page(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Page, Watch]]:
+    """One server and page for the many small renderer cases."""
+    with ExitStack() as stack:
+        server = start_server(stack, tmp_path_factory.mktemp("markdown"))
+        context, watch = new_context(browser, server.base_url)
+        stack.callback(context.close)
+        page = watch.attach(context.new_page())
+        page.goto(f"{server.base_url}/admin")
+        yield page, watch
+
+
 def render(page: Page, markdown: str) -> Any:
     """Renders with the shipped module and returns the resulting HTML."""
     return page.evaluate(
@@ -133,13 +146,29 @@ def render(page: Page, markdown: str) -> Any:
         ),
     ],
 )
-def test_markdown_renderer(browser: Browser, stack: ExitStack, tmp_path: Path, markdown: str, html: str) -> None:
+def test_markdown_renderer(module_page: tuple[Page, Watch], markdown: str, html: str) -> None:
+    page, watch = module_page
+    assert render(page, markdown) == html
+    watch.check()
+
+
+def test_locale_changes_the_ui_language_and_accept_language(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
     context, watch = new_context(browser, server.base_url)
     stack.callback(context.close)
-    page = watch.attach(context.new_page())
-    page.goto(f"{server.base_url}/admin")
-    assert render(page, markdown) == html
+    page = open_playground(context, watch, "french-user")
+    languages: list[str | None] = []
+    page.on(
+        "request", lambda r: languages.append(r.headers.get("accept-language")) if r.url.endswith("/chatkit") else None
+    )
+    page.evaluate(
+        "() => { const c = document.querySelector('chatkit-host-chat'); c.setOptions({...c.options, locale: 'fr'}); }"
+    )
+    expect(page.locator(f'{CHAT} .ck-send[data-role="send"]')).to_have_attribute("aria-label", "Envoyer")
+    expect(page.locator(f"{CHAT} .ck-history-title")).to_have_text("Conversations")
+    send(page, "bonjour")
+    wait_idle(page)
+    assert languages and all(lang == "fr" for lang in languages)
     watch.check()
 
 
