@@ -10,6 +10,7 @@ from chatkit_host.files import FileStorage
 from chatkit_host.runtime.offline import OfflineResponder
 from chatkit_host.runtime.ratelimit import InProcessRateLimiter, RateLimiter
 from chatkit_host.runtime.turn import Responder
+from chatkit_host.runtime.watch import SessionWatcher
 from chatkit_host.secrets import AdminKeys
 from chatkit_host.settings import Settings
 from chatkit_host.store import Store
@@ -28,3 +29,5 @@ class AppContext:
     responder: Responder = field(default_factory=OfflineResponder)
     #: Per-session request budget (in process, or shared through Redis when ``redis_url`` is set).
     limiter: RateLimiter = field(default_factory=InProcessRateLimiter)
+    #: Ends streams in flight when their session is cancelled (one poller for all of them).
+    watcher: SessionWatcher = field(default_factory=SessionWatcher)

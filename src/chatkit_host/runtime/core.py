@@ -199,25 +199,26 @@ def _message_prelude(
     store = call.context.store
 
     async def prelude() -> AsyncIterator[ThreadStreamEvent]:
-        if new:
-            await store.save_thread(record)
-            yield ThreadCreatedEvent(thread=thread_response(thread_metadata(record)))
-        wire = []
-        for attachment in files:
-            attached = dataclasses.replace(attachment, thread_id=record.id)
-            await store.save_attachment(attached)
-            wire.append(attachments.to_wire(call, attached))
+        attached = [dataclasses.replace(a, thread_id=record.id) for a in files]
         item = UserMessageItem(
             id=ids.new_id(ids.ITEM),
             thread_id=record.id,
             created_at=datetime.now(),
             content=message.content,
-            attachments=wire,
+            attachments=[attachments.to_wire(call, a) for a in attached],
             quoted_text=message.quoted_text,
             inference_options=message.inference_options,
         )
-        await store.save_item(item_record(item), touch_thread_at=call.now)
+        # One transaction: a new thread never exists without the message that started it.
+        await store.save_records(
+            thread=record if new else None,
+            attachments=attached,
+            items=[item_record(item)],
+            touch_thread_at=None if new else call.now,
+        )
         cell.item = item
+        if new:
+            yield ThreadCreatedEvent(thread=thread_response(thread_metadata(record)))
         yield ThreadItemDoneEvent(item=item)
 
     return prelude

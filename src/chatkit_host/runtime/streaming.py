@@ -47,7 +47,7 @@ from chatkit_host.runtime.convert import (
 from chatkit_host.runtime.offline import user_text
 from chatkit_host.runtime.sse import frame
 from chatkit_host.runtime.turn import Turn
-from chatkit_host.runtime.watch import SessionWatch
+from chatkit_host.runtime.watch import Watch
 from chatkit_host.store import ThreadRecord
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def _apply_update(item: AssistantMessageItem, event: ThreadItemUpdatedEvent) -> 
 
 
 class TurnStream:
-    """One streamed turn. Iterate :meth:`frames` to get SSE bytes; ``watch`` is read by the transport."""
+    """One streamed turn. Iterate :meth:`frames` (in the task that may be cancelled) to get SSE bytes."""
 
     def __init__(
         self,
@@ -133,7 +133,6 @@ class TurnStream:
         prelude: Prelude | None,
         source: Source,
         user_item: Callable[[], UserMessageItem | None],
-        check_interval: float | None = None,
     ) -> None:
         self.call = call
         self.record = record
@@ -141,12 +140,7 @@ class TurnStream:
         self.prelude = prelude
         self.source = source
         self.user_item = user_item
-        store = call.context.store
-        self.watch = (
-            SessionWatch(store, call.session.id)
-            if check_interval is None
-            else SessionWatch(store, call.session.id, check_interval)
-        )
+        self.watch: Watch | None = None
         self._pending: dict[str, AssistantMessageItem] = {}
         self._last_reply = ""
 
@@ -207,7 +201,8 @@ class TurnStream:
         yield ThreadUpdatedEvent(thread=thread_response(thread))
 
     async def frames(self) -> AsyncGenerator[bytes, None]:
-        self.watch.start()
+        watcher = self.call.context.watcher
+        watch = self.watch = watcher.watch(self.call.context.store, self.call.session.id)
         turn: Turn | None = None
         events: AsyncIterator[ThreadStreamEvent] | None = None
         try:
@@ -221,21 +216,19 @@ class TurnStream:
                 await self._persist(event)
                 if not (isinstance(event, ThreadItemDoneEvent) and event.item.type in HIDDEN_ITEM_TYPES):
                     yield frame(event)
-                if self.watch.tripped:
+                if watch.tripped:  # cancelled while the transport held the task, not inside the responder
                     break
-            if not self.watch.tripped:
+            if not watch.tripped:
                 async for event in self._thread_changes(turn):
                     yield frame(event)
         except GeneratorExit:
-            # The transport closed us (the client went away while a frame was being sent).
-            await self._close(events)
-            await self._save_interrupted()
+            # Closed by the transport without a cancellation: the client is gone.
+            await self._interrupted(events)
             raise
         except asyncio.CancelledError:
-            if not self.watch.tripped:
-                await self._close(events)
-                await self._save_interrupted()
-                raise
+            if not watch.tripped:
+                await self._interrupted(events)
+                raise  # the client went away: keep what was said, and let the cancellation finish
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()
@@ -245,11 +238,14 @@ class TurnStream:
             logger.exception("stream failed in thread %s", self.thread.id)
             yield frame(ErrorEvent(code="stream.error", allow_retry=True))
         finally:
-            await self.watch.stop()
-        if self.watch.tripped:
-            await self._close(events)
-            await self._save_interrupted()
+            watcher.release(watch)
+        if watch.tripped:
+            await self._interrupted(events)
             yield frame(ErrorEvent(code="custom", message=SESSION_ENDED, allow_retry=False))
+
+    async def _interrupted(self, events: AsyncIterator[ThreadStreamEvent] | None) -> None:
+        await self._close(events)
+        await self._save_interrupted()
 
     @staticmethod
     async def _close(events: AsyncIterator[ThreadStreamEvent] | None) -> None:

@@ -1,53 +1,73 @@
-"""Ends a stream when its session is cancelled, even on another replica.
+"""Ends streams whose session was cancelled, even when the cancellation happened on another replica.
 
 The session row in the shared database is the source of truth, so polling it works across processes
-without any extra channel. The watcher cancels the task that drives the stream; the stream sees
-``tripped`` and turns the cancellation into an in-band ``error`` event instead of a dropped connection.
+without another channel. One poller per process serves every stream in flight and reads each distinct
+session once per interval, so 100 streams cost what one does. A tripped watch cancels the task that
+produces its stream; the stream sees ``tripped`` and turns the cancellation into an in-band ``error``
+event instead of a dropped connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from chatkit_host.store import Store
 
 logger = logging.getLogger(__name__)
 
-#: How often a stream in flight re-reads its session.
+#: How often streams in flight re-read their sessions.
 CHECK_INTERVAL_SECONDS = 0.5
 
 
-class SessionWatch:
-    def __init__(self, store: Store, session_id: str, interval: float = CHECK_INTERVAL_SECONDS) -> None:
-        self.store = store
+class Watch:
+    """One stream's registration: the session it belongs to and the task to cancel."""
+
+    def __init__(self, session_id: str, target: asyncio.Task[object] | None) -> None:
         self.session_id = session_id
-        self.interval = interval
+        self.target = target
         self.tripped = False
+
+    def trip(self) -> None:
+        if not self.tripped:
+            self.tripped = True
+            if self.target is not None:
+                self.target.cancel()
+
+
+class SessionWatcher:
+    def __init__(self, interval: float = CHECK_INTERVAL_SECONDS) -> None:
+        self.interval = interval
+        self._watches: set[Watch] = set()
+        self._store: Store | None = None
         self._task: asyncio.Task[None] | None = None
-        self._target: asyncio.Task[object] | None = None
 
-    def start(self) -> None:
-        self._target = asyncio.current_task()
-        self._task = asyncio.create_task(self._run())
+    def watch(self, store: Store, session_id: str) -> Watch:
+        """Watch ``session_id`` on behalf of the current task until :meth:`release`."""
+        watch = Watch(session_id, asyncio.current_task())
+        self._watches.add(watch)
+        self._store = store
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._poll())
+        return watch
 
-    async def _run(self) -> None:
-        while True:
+    def release(self, watch: Watch) -> None:
+        self._watches.discard(watch)
+
+    async def _poll(self) -> None:
+        while self._watches:
             await asyncio.sleep(self.interval)
-            try:
-                session = await self.store.get_session(self.session_id)
-            except Exception:  # a database hiccup must not kill the stream it watches
-                logger.warning("could not re-read session %s", self.session_id, exc_info=True)
+            store = self._store
+            session_ids = {w.session_id for w in self._watches}
+            if store is None or not session_ids:
                 continue
-            if session is None or session.cancelled_at is not None:
-                self.tripped = True
-                if self._target is not None:
-                    self._target.cancel()
-                return
-
-    async def stop(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                sessions = await asyncio.gather(*(store.get_session(s) for s in session_ids))
+            except Exception:  # a database hiccup must not end the streams it watches
+                logger.warning("could not re-read sessions of streams in flight", exc_info=True)
+                continue
+            ended = {
+                s for s, record in zip(session_ids, sessions, strict=True) if record is None or record.cancelled_at
+            }
+            for watch in [w for w in self._watches if w.session_id in ended]:
+                watch.trip()
