@@ -67,7 +67,10 @@ def trace_to_rest(trace: TraceRecord, spans: list[SpanRecord] | None = None) -> 
     }
 
 
-def _store(context: AppContext) -> WorkflowStore:
+async def _store(context: AppContext) -> WorkflowStore:
+    """The store, once every run that finished in this process is written."""
+    if context.workflows.writer is not None:
+        await context.workflows.writer.flush()
     store = context.workflows.store
     assert store is not None
     return store
@@ -88,7 +91,7 @@ async def list_traces(
     user: _Filter = None,
 ) -> Response:
     check_cursor(paging, ids.TRACE)
-    page = await _store(context).list_traces(
+    page = await (await _store(context)).list_traces(
         filters=_filters(
             thread_id=thread_id,
             session_id=session_id,
@@ -106,7 +109,7 @@ async def list_traces(
 
 @router.get("/traces/{trace_id}", response_model=Trace, summary="Retrieve a trace with its spans.")
 async def retrieve_trace(trace_id: str, context: AdminContext) -> Response:
-    found = await _store(context).get_trace(trace_id) if ids.is_valid(trace_id, ids.TRACE) else None
+    found = await (await _store(context)).get_trace(trace_id) if ids.is_valid(trace_id, ids.TRACE) else None
     if found is None:
         raise NotFound(f"No trace with id '{trace_id}'.", param="trace_id", code="trace_not_found")
     trace, spans = found
@@ -123,7 +126,7 @@ async def usage(
     workflow_id: _Filter = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    rows = await _store(context).usage(
+    rows = await (await _store(context)).usage(
         group_by,
         _filters(session_id=session_id, thread_id=thread_id, user=user, workflow_id=workflow_id),
         limit,

@@ -24,7 +24,7 @@ from chatkit_host.errors import BadRequest
 from chatkit_host.types.workflows import StateVariable
 from chatkit_host.workflows.models import ModelRouter
 from chatkit_host.workflows.scope import current_run
-from chatkit_host.workflows.state import check_declaration, has_template, render
+from chatkit_host.workflows.state import check_declaration, has_template, render, state_model
 
 KIND_AGENTS = "agents"
 KIND_EXPORT = "agent_builder_export"
@@ -44,6 +44,13 @@ class CompiledWorkflow:
     mcp_servers: list[MCPServer] = field(default_factory=list)
     #: Names of tools the browser runs (``client_tool_call`` items).
     client_tools: frozenset[str] = frozenset()
+    _state_type: type[BaseModel] | None = field(default=None, repr=False)
+
+    def state_type(self) -> type[BaseModel]:
+        """The typed state object's class, built once per compiled version (pydantic models are costly)."""
+        if self._state_type is None:
+            self._state_type = state_model(self.state or {})
+        return self._state_type
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -44,9 +44,10 @@ from chatkit_host.workflows.history import HistoryConverter, split_latest, user_
 from chatkit_host.workflows.records import TraceRecord, UsageRecord
 from chatkit_host.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
 from chatkit_host.workflows.scope import CURRENT_RUN, RunScope
-from chatkit_host.workflows.state import merge_defaults, state_model
-from chatkit_host.workflows.store import USAGE_PREFIX, WorkflowStore
+from chatkit_host.workflows.state import merge_defaults
+from chatkit_host.workflows.store import USAGE_PREFIX
 from chatkit_host.workflows.tracing import RunRecorder
+from chatkit_host.workflows.writer import RunWriter
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,9 @@ def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTri
 class WorkflowEngine:
     """Implements ``chatkit_host.runtime.turn.Responder`` on top of the registry and the Agents SDK."""
 
-    def __init__(self, registry: WorkflowRegistry, store: WorkflowStore, offline: Responder | None = None) -> None:
+    def __init__(self, registry: WorkflowRegistry, writer: RunWriter, offline: Responder | None = None) -> None:
         self.registry = registry
-        self.store = store
+        self.writer = writer
         self.converter = HistoryConverter()
         #: Answers the built-in workflow when no provider is configured (the runtime's echoing stand-in).
         self.offline = offline
@@ -96,7 +97,7 @@ class WorkflowEngine:
         state = merge_defaults(declared, session.state_variables)
         scope = RunScope(
             state=state,
-            state_object=state_model(declared).model_validate(state),
+            state_object=compiled.state_type().model_validate(state),
             recorder=RunRecorder(ids.new_id(ids.TRACE), name) if session.tracing_enabled else None,
             model_override=requested or None,
             new_widget_item=new_widget_item_factory(turn.thread.id, turn.new_item_id),
@@ -137,7 +138,7 @@ class WorkflowEngine:
             status, error = "error", f"{type(exc).__name__}: {exc}"
             yield ErrorEvent(code="custom", message=f"The workflow failed: {error}", allow_retry=True)
         finally:
-            await self._save(turn, scope, session.workflow_id, version, name, status, error)
+            self._save(turn, scope, session.workflow_id, version, name, status, error)
 
     async def _run_agents(
         self,
@@ -219,7 +220,7 @@ class WorkflowEngine:
             if getattr(server, "session", None) is None:
                 await server.connect()  # type: ignore[no-untyped-call]
 
-    async def _save(
+    def _save(
         self,
         turn: Turn,
         scope: RunScope,
@@ -262,11 +263,7 @@ class WorkflowEngine:
             output_tokens=scope.output_tokens,
             created_at=now,
         )
-        try:
-            # Shielded: a client that went away must not lose the record of what it cost.
-            await asyncio.shield(self.store.save_run(trace, spans, usage))
-        except Exception:
-            logger.exception("could not store the trace of %s", name)
+        self.writer.submit(trace, spans, usage)
 
     async def action(self, turn: Turn, action: Any, sender: WidgetItem | None) -> AsyncIterator[ThreadStreamEvent]:
         fallback = self._offline_default(turn)

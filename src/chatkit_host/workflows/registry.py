@@ -13,7 +13,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -24,6 +24,9 @@ from chatkit_host.workflows.models import ModelRouter
 from chatkit_host.workflows.records import VersionRecord, WorkflowRecord
 from chatkit_host.workflows.state import validate_state
 from chatkit_host.workflows.store import WorkflowStore
+
+if TYPE_CHECKING:
+    from chatkit_host.workflows.writer import RunWriter
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,8 @@ class WorkflowRegistry:
         self._compiled: dict[tuple[str, int], CompiledWorkflow] = {}
         self._default: CompiledWorkflow | None = None
         self._lock = asyncio.Lock()
+        #: Stores finished runs in the background; readers of traces flush it first.
+        self.writer: RunWriter | None = None
 
     # -- sessions ---------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from chatkit_host.workflows.models import ModelRouter
 from chatkit_host.workflows.registry import WorkflowRegistry
 from chatkit_host.workflows.store import WorkflowStore
 from chatkit_host.workflows.tracing import install_trace_processor
+from chatkit_host.workflows.writer import RunWriter
 
 
 @dataclass
@@ -21,7 +22,10 @@ class Workflows:
     engine: WorkflowEngine
     models: ModelRouter
 
+    writer: RunWriter
+
     async def aclose(self) -> None:
+        await self.writer.aclose()
         await self.registry.aclose()
         await self.models.aclose()
 
@@ -33,4 +37,8 @@ async def open_workflows(settings: Settings, store: Store, offline: Responder | 
     models = ModelRouter(settings)
     registry = WorkflowRegistry(workflow_store, models)
     await registry.register_paths(settings.workflow_paths, time.time())
-    return Workflows(registry=registry, engine=WorkflowEngine(registry, workflow_store, offline), models=models)
+    writer = RunWriter(workflow_store)
+    # The admin API reads traces through the registry; it flushes pending runs first.
+    registry.writer = writer
+    engine = WorkflowEngine(registry, writer, offline)
+    return Workflows(registry=registry, engine=engine, models=models, writer=writer)

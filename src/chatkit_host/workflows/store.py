@@ -167,17 +167,20 @@ class WorkflowStore:
 
     # -- traces and usage -----------------------------------------------------------------------------
 
-    async def save_run(self, trace: TraceRecord | None, spans: list[SpanRecord], usage: UsageRecord) -> None:
-        """Store one run's trace (when tracing is on) and its usage in a single transaction."""
+    async def save_runs(self, runs: list[tuple[TraceRecord | None, list[SpanRecord], UsageRecord]]) -> None:
+        """Store runs' traces (for runs traced) and usage in a single transaction."""
+        traces = [trace.__dict__ for trace, _, _ in runs if trace is not None]
+        spans = [
+            s.__dict__ | {"data": orjson.dumps(s.data, default=str).decode()}
+            for _, run_spans, _ in runs
+            for s in run_spans
+        ]
         async with self.engines.write.begin() as conn:
-            if trace is not None:
-                await conn.execute(insert(schema.traces).values(**trace.__dict__))
-                if spans:
-                    await conn.execute(
-                        insert(schema.trace_spans),
-                        [s.__dict__ | {"data": orjson.dumps(s.data, default=str).decode()} for s in spans],
-                    )
-            await conn.execute(insert(schema.usage_records).values(**usage.__dict__))
+            if traces:
+                await conn.execute(insert(schema.traces), traces)
+            if spans:
+                await conn.execute(insert(schema.trace_spans), spans)
+            await conn.execute(insert(schema.usage_records), [usage.__dict__ for _, _, usage in runs])
 
     async def get_trace(self, trace_id: str) -> tuple[TraceRecord, list[SpanRecord]] | None:
         t, s = schema.traces, schema.trace_spans

@@ -1,0 +1,209 @@
+"""Workflow engine overhead: one turn through ``WorkflowEngine.respond`` vs. one direct model call.
+
+    python bench/workflow_overhead.py                  # 300 turns per variant, SQLite
+    python bench/workflow_overhead.py --turns 1000 --database postgresql://postgres@127.0.0.1:5432/test
+
+Both variants talk to the same fake OpenAI-compatible server (``tests/fake_openai.py``, streaming Chat
+Completions over loopback HTTP, same reply) from the same process and event loop, and are interleaved turn
+by turn so drift affects both equally:
+
+  * direct: ``AsyncOpenAI.chat.completions.create(stream=True)`` with the same instructions and message,
+    consuming every chunk — the least any server must do to get an answer from the model.
+  * engine: the whole workflow engine for one turn of a published one-agent YAML workflow: version lookup
+    (cached), history conversion, the Agents SDK run, mapping to ChatKit events with runtime-minted ids,
+    and writing the trace (spans) and usage rows to the database. ``--no-tracing`` measures without spans.
+
+The figure of merit is p50(engine) - p50(direct): the milliseconds the engine adds per turn (target < 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agents import Agent, RunConfig, Runner
+from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
+from chatkit.types import InferenceOptions, ThreadItem, ThreadMetadata, UserMessageItem, UserMessageTextContent
+from openai import AsyncOpenAI
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fake_openai import Reply, start_fake_openai
+
+from chatkit_host import ids
+from chatkit_host.runtime.turn import Turn
+from chatkit_host.settings import Settings
+from chatkit_host.store import Store
+from chatkit_host.store.migrate import upgrade
+from chatkit_host.store.records import SessionRecord
+from chatkit_host.workflows.setup import open_workflows
+
+INSTRUCTIONS = "You are a helpful assistant for Acme customers on the gold plan."
+WORKFLOW = """
+agents:
+  - name: assistant
+    model: fake-model
+    instructions: "You are a helpful assistant for Acme customers on the {{ state.tier }} plan."
+state_variables:
+  tier: {type: string, default: gold}
+"""
+QUESTION = "Where is my order?"
+ANSWER = "Your order A100 shipped on Monday and should arrive within three working days."
+
+
+def session(tracing: bool) -> SessionRecord:
+    now = time.time()
+    return SessionRecord(
+        id=ids.new_id(ids.SESSION),
+        secret_hash="x" * 64,
+        user="bench",
+        workflow_id="bench",
+        workflow_version="1",
+        state_variables=None,
+        tracing_enabled=tracing,
+        created_at=now,
+        expires_at=now + 600,
+        cancelled_at=None,
+        max_requests_per_1_minute=10,
+        titling_enabled=False,
+        upload_enabled=False,
+        max_file_size_mb=1,
+        max_files=1,
+        history_enabled=True,
+        recent_threads=None,
+    )
+
+
+def turn(record: SessionRecord) -> Turn:
+    thread = ThreadMetadata(id=ids.new_id(ids.THREAD), created_at=datetime.now())
+    message = UserMessageItem(
+        id=ids.new_id(ids.ITEM),
+        thread_id=thread.id,
+        created_at=datetime.now(),
+        content=[UserMessageTextContent(text=QUESTION)],
+        attachments=[],
+        inference_options=InferenceOptions(),
+    )
+    history: list[ThreadItem] = [message]
+
+    async def load_history() -> list[ThreadItem]:
+        return history
+
+    return Turn(
+        session=record,
+        thread=thread,
+        input=message,
+        load_history=load_history,
+        new_item_id=lambda _kind: ids.new_id(ids.ITEM),
+    )
+
+
+async def direct_call(client: AsyncOpenAI) -> str:
+    stream = await client.chat.completions.create(
+        model="fake-model",
+        messages=[{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": QUESTION}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    text = ""
+    async for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            text += chunk.choices[0].delta.content
+    return text
+
+
+async def sdk_run(agent: Any) -> str:
+    result = Runner.run_streamed(agent, QUESTION, run_config=RunConfig(tracing_disabled=True))
+    async for _ in result.stream_events():
+        pass
+    return str(result.final_output)
+
+
+async def engine_turn(engine: Any, record: SessionRecord) -> str:
+    text = ""
+    async for event in engine.respond(turn(record)):
+        if event.type == "thread.item.done" and event.item.type == "assistant_message":
+            text = event.item.content[0].text
+    return text
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(base_url: str, database_url: str, turns: int, tracing: bool) -> dict[str, list[float]]:
+    await upgrade(database_url)
+    store = Store.open(database_url)
+    settings = Settings(openai_base_url=base_url + "/v1", openai_api="chat_completions")
+    workflows = await open_workflows(settings, store)
+    client = AsyncOpenAI(base_url=base_url + "/v1", api_key="unused", max_retries=0)
+    try:
+        await workflows.registry.publish("bench", None, "yaml", WORKFLOW, True, time.time())
+        record = session(tracing)
+        agent: Agent[Any] = Agent(
+            name="assistant", instructions=INSTRUCTIONS, model=OpenAIChatCompletionsModel("fake-model", client)
+        )
+        # Warm-up: connections, the compiled workflow, JIT-free but cache-warm code paths.
+        for _ in range(20):
+            assert await direct_call(client) == ANSWER
+            assert await engine_turn(workflows.engine, record) == ANSWER
+            assert await sdk_run(agent) == ANSWER
+        variants = {
+            "direct": lambda: direct_call(client),
+            "sdk": lambda: sdk_run(agent),
+            "engine": lambda: engine_turn(workflows.engine, record),
+        }
+        samples: dict[str, list[float]] = {name: [] for name in variants}
+        names = list(variants)
+        for n in range(turns):
+            # Rotate the order so no variant always runs right after the same other one.
+            for name in names[n % 3 :] + names[: n % 3]:
+                started = time.perf_counter()
+                await variants[name]()
+                samples[name].append((time.perf_counter() - started) * 1000)
+        return samples
+    finally:
+        await client.close()
+        await workflows.aclose()
+        await store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument("--database", default=None, help="default: a SQLite file in a temporary directory")
+    parser.add_argument("--no-tracing", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        fake = start_fake_openai(stack)
+        fake.rule = lambda request: Reply(text=ANSWER)
+        database_url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        samples = asyncio.run(run(fake.base_url, database_url, args.turns, not args.no_tracing))
+    direct, sdk, engine = samples["direct"], samples["sdk"], samples["engine"]
+    p50 = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"turns per variant: {args.turns}, tracing: {not args.no_tracing}, database: {database_url.split(':')[0]}")
+    for label, values in (
+        ("direct model call", direct),
+        ("bare Agents SDK run", sdk),
+        ("workflow engine turn", engine),
+    ):
+        print(f"{label:>22}: p50 {statistics.median(values):7.2f} ms   p90 {percentile(values, 0.9):7.2f} ms")
+    added = p50["engine"] - p50["direct"]
+    print(f"{'engine - direct':>22}: p50 {added:7.2f} ms   ratio {p50['engine'] / p50['direct']:.2f}x")
+    print(f"{'of which Agents SDK':>22}: p50 {p50['sdk'] - p50['direct']:7.2f} ms")
+    print(f"{'of which chatkit-host':>22}: p50 {p50['engine'] - p50['sdk']:7.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
