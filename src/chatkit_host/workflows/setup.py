@@ -10,6 +10,7 @@ from chatkit_host.settings import Settings
 from chatkit_host.store import Store
 from chatkit_host.workflows.engine import WorkflowEngine
 from chatkit_host.workflows.models import ModelRouter
+from chatkit_host.workflows.otlp import OtlpExporter
 from chatkit_host.workflows.registry import WorkflowRegistry
 from chatkit_host.workflows.store import WorkflowStore
 from chatkit_host.workflows.tracing import install_trace_processor
@@ -37,7 +38,7 @@ async def open_workflows(settings: Settings, store: Store, offline: Responder | 
     models = ModelRouter(settings)
     registry = WorkflowRegistry(workflow_store, models)
     await registry.register_paths(settings.workflow_paths, time.time())
-    writer = RunWriter(workflow_store)
+    writer = RunWriter(workflow_store, OtlpExporter(settings.otlp_endpoint) if settings.otlp_endpoint else None)
     # The admin API reads traces through the registry; it flushes pending runs first.
     registry.writer = writer
     engine = WorkflowEngine(registry, writer, offline)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from chatkit_host.workflows.otlp import OtlpExporter
 from chatkit_host.workflows.records import SpanRecord, TraceRecord, UsageRecord
 from chatkit_host.workflows.store import WorkflowStore
 
@@ -19,8 +20,9 @@ Run = tuple[TraceRecord | None, list[SpanRecord], UsageRecord]
 
 
 class RunWriter:
-    def __init__(self, store: WorkflowStore) -> None:
+    def __init__(self, store: WorkflowStore, exporter: OtlpExporter | None = None) -> None:
         self.store = store
+        self.exporter = exporter
         self._pending: list[Run] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -47,6 +49,8 @@ class RunWriter:
                     await self.store.save_runs(batch)
                 except Exception:  # losing bookkeeping must not take the writer down for later runs
                     logger.exception("could not store %d run(s) of traces and usage", len(batch))
+                if self.exporter is not None:
+                    await self.exporter.export([(t, spans) for t, spans, _ in batch if t is not None])
             if not self._pending:
                 self._idle.set()
             if self._closed and not self._pending:
@@ -61,3 +65,5 @@ class RunWriter:
         if self._task is not None:
             self._wake.set()
             await self._task
+        if self.exporter is not None:
+            await self.exporter.aclose()
