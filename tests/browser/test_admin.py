@@ -112,6 +112,9 @@ def test_cancelling_a_session_in_the_console_stops_the_chat(browser: Browser, st
     chat.locator("#start").click()
     expect(chat.locator('#session-info dd[data-field="status"]')).to_have_text("active")
     expect(chat.locator(f"{CHAT} .ck-input")).to_be_enabled()
+    send(chat, "back again")
+    expect(chat.locator(f"{CHAT} .ck-user")).to_have_count(1)
+    expect(chat.locator(f"{CHAT} .ck-user")).to_have_text("back again")
     watch.check()
 
 

@@ -192,6 +192,8 @@ def test_an_expiring_secret_is_renewed_and_the_chat_goes_on(browser: Browser, st
     expect(page.locator(f"{CHAT} .ck-user")).to_have_count(2)
     expect(page.locator(f"{CHAT} .ck-assistant").last).to_contain_text("after expiry")
     assert first.inner_text() != first_id, "the playground kept an expired session"
+    # Renewal kept the conversation on screen: both messages are in one thread.
+    expect(page.locator(f"{CHAT} .ck-thread-entry")).to_have_count(1)
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
         assert client.get(f"/v1/chatkit/sessions/{first_id}").json()["status"] == "expired"
     assert page.locator(f"{CHAT} .ck-notice.ck-danger").count() == 0

@@ -8,7 +8,8 @@
 import { defineChatElement } from "./chat/element.js";
 
 export { ChatApi, ChatApiError } from "./chat/api.js";
-export { ChatKitHostElement, defineChatElement, describeError } from "./chat/element.js";
+export { ChatKitHostElement, defineChatElement } from "./chat/element.js";
+export { describeError } from "./chat/errors.js";
 export { renderMarkdown } from "./chat/markdown.js";
 
 defineChatElement();

@@ -72,7 +72,11 @@ function scheduleRefresh() {
   const lifetime = session.expires_at * 1000 - Date.now();
   const ms = lifetime - Math.min(20_000, lifetime * 0.2);
   refreshTimer = setTimeout(() => {
-    if (session && session.status !== "cancelled") createSession(activeBody).catch((e) => showMessage(e.message));
+    if (session && session.status !== "cancelled") {
+      createSession(activeBody)
+        .then(useSecret)
+        .catch((e) => showMessage(e.message));
+    }
   }, Math.max(ms, 1_000));
 }
 
@@ -103,14 +107,21 @@ function renderInfo() {
   );
 }
 
+// The chat keeps one `api.fetch` for the whole session chain; renewing swaps the helper behind it, so the
+// conversation on screen stays while the secret changes. The helper itself renews once more on a 401
+// `session_expired` that races the timer.
+let secretFetch = null;
+const chatFetch = (input, init) => secretFetch(input, init);
+
+function useSecret(secret) {
+  secretFetch = createChatKitFetch({ clientSecret: secret, getClientSecret: () => createSession(activeBody) });
+}
+
 function mountChat() {
   const cfg = session.chatkit_configuration;
-  const fetchWithSecret = createChatKitFetch({
-    clientSecret: session.client_secret,
-    getClientSecret: () => createSession(activeBody),
-  });
+  useSecret(session.client_secret);
   chat.setOptions({
-    api: { url: "/chatkit", fetch: fetchWithSecret, uploadStrategy: { type: "two_phase" } },
+    api: { url: "/chatkit", fetch: chatFetch, uploadStrategy: { type: "two_phase" } },
     theme,
     locale: navigator.language,
     header: { enabled: true, title: { text: "Playground" } },

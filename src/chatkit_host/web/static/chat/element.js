@@ -1,12 +1,15 @@
 // <chatkit-host-chat>: a chat web component for the ChatKit runtime protocol (custom-backend mode).
-import { ChatApi, ChatApiError } from "./api.js";
+import { runPendingClientTool, widgetAction } from "./actions.js";
+import { ChatApi } from "./api.js";
 import { Composer } from "./composer.js";
 import { ThreadList } from "./history.js";
 import { icon } from "./icons.js";
 import { translator } from "./i18n.js";
 import { renderItem } from "./items.js";
 import { renderMarkdown } from "./markdown.js";
-import { applyWidgetUpdate, formValues } from "./widgets.js";
+import { applyItemUpdate } from "./updates.js";
+import { handleStreamEvent } from "./events.js";
+import { describeError, endsSession } from "./errors.js";
 
 const CSS_URL = new URL("./chat.css", import.meta.url).href;
 const MAX_ITEM_PAGES = 50;
@@ -18,18 +21,6 @@ function el(tag, className, text) {
   return node;
 }
 
-/** Maps a server error to the sentence the user reads. */
-export function describeError(error, t) {
-  const code = String((error && error.code) || "");
-  if (error && error.status === 401) {
-    if (code.includes("cancel")) return t("sessionCancelled");
-    if (code.includes("expire")) return t("sessionExpired");
-    return t("sessionInvalid");
-  }
-  if (code.includes("cancel") && code.includes("session")) return t("sessionCancelled");
-  if (error && error.status === 429) return t("rateLimited", { s: error.retryAfter ?? 60 });
-  return (error && error.message) || t("streamError");
-}
 
 export class ChatKitHostElement extends HTMLElement {
   constructor() {
@@ -135,6 +126,17 @@ export class ChatKitHostElement extends HTMLElement {
     this.itemActions = { feedback: true, retry: true, ...(o.threadItemActions || {}) };
     const disclaimer = o.disclaimer && o.disclaimer.text ? renderMarkdown(o.disclaimer.text) : null;
     this.composer.configure(o.composer || {}, this.t, disclaimer);
+    // A new `api` object means a new backend or session: start over. Anything else (theme, locale,
+    // callbacks) only changes how the current conversation is shown.
+    const fresh = this.appliedApi !== o.api;
+    this.appliedApi = o.api;
+    if (!fresh) {
+      this.history.render();
+      this.renderThread();
+      return;
+    }
+    if (this.streaming) this.stop();
+    this.sessionEnded = false;
     this.composer.setDisabled(null);
     const wide = (this.getBoundingClientRect().width || window.innerWidth) >= 720;
     this.root.classList.toggle("ck-history-open", this.historyOptions.enabled && wide);
@@ -171,7 +173,7 @@ export class ChatKitHostElement extends HTMLElement {
       canRetry: (item) => !this.streaming && this.userMessageBefore(item) !== null && this.isLastAnswer(item),
       onFeedback: (item, kind) => this.sendFeedback(item, kind),
       onRetry: (item) => this.retry(item),
-      onWidgetAction: (item, action, form, source) => this.widgetAction(item, action, form, source),
+      onWidgetAction: (item, action, form, source) => widgetAction(this, item, action, form, source),
     };
   }
 
@@ -273,8 +275,7 @@ export class ChatKitHostElement extends HTMLElement {
   reportError(error) {
     if (error && error.name === "AbortError") return;
     const message = describeError(error, this.t);
-    const sessionOver = error && (error.status === 401 || /session/.test(String(error.code || "")) && /cancel|expire/.test(String(error.code || "")));
-    if (sessionOver) {
+    if (endsSession(error)) {
       this.sessionEnded = true;
       this.composer.setDisabled(message);
     }
@@ -370,7 +371,7 @@ export class ChatKitHostElement extends HTMLElement {
     this.emit("chatkit.response.start", {});
     let failed = false;
     try {
-      for await (const event of this.api.stream(type, params, controller.signal)) this.handleEvent(event);
+      for await (const event of this.api.stream(type, params, controller.signal)) handleStreamEvent(this, event);
     } catch (error) {
       if (!(error && error.name === "AbortError")) {
         failed = true;
@@ -391,80 +392,7 @@ export class ChatKitHostElement extends HTMLElement {
       if (stopped && !this.thread && this.historyOptions.enabled) this.history.load();
       this.emit("chatkit.response.end", {});
     }
-    if (!failed) await this.runPendingClientTool();
-  }
-
-  handleEvent(event) {
-    switch (event.type) {
-      case "thread.created":
-        this.thread = { ...event.thread, items: undefined };
-        this.items = [...((event.thread.items && event.thread.items.data) || [])];
-        this.history.upsert(event.thread);
-        this.renderThread();
-        this.emit("chatkit.thread.change", { threadId: event.thread.id });
-        break;
-      case "thread.updated":
-        this.mergeThread(event.thread);
-        this.history.upsert(event.thread);
-        break;
-      case "thread.item.added":
-        this.upsertItem(event.item);
-        if (event.item.type === "assistant_message" || event.item.type === "widget") this.streaming.itemId = event.item.id;
-        break;
-      case "thread.item.updated":
-        this.applyUpdate(event.item_id, event.update);
-        break;
-      case "thread.item.done":
-      case "thread.item.replaced":
-        if (this.streaming && this.streaming.itemId === event.item.id) this.streaming.itemId = null;
-        this.upsertItem(event.item);
-        break;
-      case "thread.item.removed":
-        this.items = this.items.filter((i) => i.id !== event.item_id);
-        this.renderOne(event.item_id);
-        break;
-      case "stream_options":
-        this.streaming.allowCancel = event.stream_options.allow_cancel !== false;
-        this.composer.setStreaming(true, this.streaming.allowCancel);
-        break;
-      case "progress_update":
-        this.progress.hidden = false;
-        this.progress.textContent = event.text || this.t("thinking");
-        break;
-      case "client_effect":
-        this.emit("chatkit.effect", { name: event.name, data: event.data });
-        if (typeof this.options.onEffect === "function") this.options.onEffect({ name: event.name, data: event.data });
-        break;
-      case "notice":
-        this.showNotice(event.level || "info", event.message || "", event.title);
-        break;
-      case "error": {
-        const error = new ChatApiError(event.message || this.t("streamError"), { code: event.code });
-        const message = describeError(error, this.t);
-        const box = this.showNotice("danger", message);
-        box.dataset.code = String(event.code || "");
-        if (/session/.test(String(event.code || "")) && /cancel|expire/.test(String(event.code || ""))) {
-          this.sessionEnded = true;
-          this.composer.setDisabled(message);
-        } else if (event.allow_retry && this.thread) this.addRetryButton(box);
-        this.emit("chatkit.error", { error: { message, code: event.code } });
-        break;
-      }
-      default:
-        this.emit("chatkit.log", { name: "unknown_event", data: event });
-    }
-  }
-
-  addRetryButton(box) {
-    const lastUser = [...this.items].reverse().find((i) => i.type === "user_message");
-    if (!lastUser) return;
-    const retry = el("button", "ck-small-btn", this.t("retry"));
-    retry.type = "button";
-    retry.addEventListener("click", () => {
-      box.remove();
-      this.retryFrom(lastUser);
-    });
-    box.append(retry);
+    if (!failed) await runPendingClientTool(this);
   }
 
   upsertItem(item) {
@@ -476,40 +404,7 @@ export class ChatKitHostElement extends HTMLElement {
 
   applyUpdate(itemId, update) {
     const item = this.items.find((i) => i.id === itemId);
-    if (!item) return;
-    const content = item.content || (item.content = []);
-    switch (update.type) {
-      case "assistant_message.content_part.added":
-      case "assistant_message.content_part.done":
-        content[update.content_index] = update.content;
-        break;
-      case "assistant_message.content_part.text_delta": {
-        const part = content[update.content_index] || (content[update.content_index] = { type: "output_text", text: "", annotations: [] });
-        part.text = (part.text || "") + update.delta;
-        break;
-      }
-      case "assistant_message.content_part.annotation_added": {
-        const part = content[update.content_index];
-        if (part) (part.annotations || (part.annotations = []))[update.annotation_index] = update.annotation;
-        break;
-      }
-      case "widget.root.updated":
-      case "widget.component.updated":
-      case "widget.streaming_text.value_delta":
-        item.widget = applyWidgetUpdate(item.widget, update);
-        break;
-      case "workflow.task.added":
-      case "workflow.task.updated":
-        item.workflow = item.workflow || { type: "custom", tasks: [] };
-        item.workflow.tasks[update.task_index] = update.task;
-        break;
-      case "generated_image.updated":
-        item.image = update.image;
-        break;
-      default:
-        return;
-    }
-    this.scheduleRender(itemId);
+    if (item && applyItemUpdate(item, update)) this.scheduleRender(itemId);
   }
 
   // ---- item actions ------------------------------------------------------------------------------
@@ -548,52 +443,10 @@ export class ChatKitHostElement extends HTMLElement {
     }
   }
 
-  async widgetAction(item, actionConfig, form, source) {
-    const action = { type: actionConfig.type, payload: { ...(actionConfig.payload || {}), ...formValues(form) } };
-    if (actionConfig.payload !== undefined && (typeof actionConfig.payload !== "object" || actionConfig.payload === null)) {
-      action.payload = actionConfig.payload;
-    }
-    if (actionConfig.handler === "client") {
-      const handler = this.options.widgets && this.options.widgets.onAction;
-      if (handler) await handler(action, item);
-      return;
-    }
-    if (source) source.setAttribute("aria-busy", "true");
-    try {
-      if (actionConfig.streaming === false) {
-        const result = await this.api.request("threads.sync_custom_action", { thread_id: this.thread.id, item_id: item.id, action });
-        if (result && result.updated_item) this.upsertItem(result.updated_item);
-      } else {
-        await this.runStream("threads.custom_action", { thread_id: this.thread.id, item_id: item.id, action });
-      }
-    } catch (error) {
-      this.reportError(error);
-    } finally {
-      if (source) source.removeAttribute("aria-busy");
-    }
-  }
-
   /** ChatKit's `sendCustomAction(action, itemId)`. */
   async sendCustomAction(action, itemId) {
     if (!this.thread) return;
     await this.runStream("threads.custom_action", { thread_id: this.thread.id, item_id: itemId || null, action });
-  }
-
-  async runPendingClientTool() {
-    const last = this.items[this.items.length - 1];
-    if (!last || last.type !== "client_tool_call" || last.status !== "pending" || !this.thread) return;
-    let result;
-    try {
-      if (typeof this.options.onClientTool !== "function") throw new Error(`No client tool handler for ${last.name}.`);
-      result = await this.options.onClientTool({ name: last.name, params: last.arguments || {} });
-    } catch (error) {
-      result = { error: String((error && error.message) || error) };
-    }
-    // The server completes the call when it gets the output; show that without a reload.
-    last.status = "completed";
-    last.output = result ?? null;
-    this.renderOne(last.id);
-    await this.runStream("threads.add_client_tool_output", { thread_id: this.thread.id, result: result ?? null });
   }
 
   loadImage(url) {
