@@ -6,6 +6,7 @@ Chat Completions or Responses), so what we assert on is the request the "model" 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from chatkit.types import AssistantMessageItem, ClientToolCallItem
 
 from tests.conftest import MakeServer, RunningServer
 from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
+from tests.servers import serve_in_thread
 from tests.test_runtime_support import Runtime
 
 SUPPORT = """
@@ -253,3 +255,54 @@ def _text_input(text: str, model: str | None = None) -> dict[str, Any]:
         "attachments": [],
         "inference_options": {"model": model} if model else {},
     }
+
+
+def test_widget_from_a_builtin_tool(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, "agents:\n  - name: a\n    tools: [{builtin: show_card}]\n", "cards")
+    fake_openai.script(
+        Reply(tool_calls=[ToolCall("show_card", {"title": "Order A100", "body": "Shipped Monday"})]),
+        Reply(text="Here is your order."),
+    )
+    rt = runtime(server, {"id": "cards"})
+    thread_id, events = rt.create_thread("show my order")
+    widgets = [e.item for e in events if e.type == "thread.item.done" and e.item.type == "widget"]
+    assert len(widgets) == 1 and widgets[0].copy_text == "Order A100\nShipped Monday"
+    assert [c.value for c in widgets[0].widget.children] == ["Order A100", "Shipped Monday"]
+    assert reply_text(events) == "Here is your order."
+    kinds = [i.type for i in server.openai().beta.chatkit.threads.list_items(thread_id, order="asc")]
+    assert "chatkit.widget" in kinds
+
+
+@pytest.fixture
+def mcp_inventory() -> Iterator[str]:
+    """A real MCP server (streamable HTTP) with one tool; set up before the app so it outlives it."""
+    from mcp.server.mcpserver import MCPServer
+
+    inventory = MCPServer("inventory")
+
+    @inventory.tool()
+    def stock_level(sku: str) -> str:
+        """How many units of a product are in stock."""
+        return f"{sku}: 42 units"
+
+    with serve_in_thread(inventory.streamable_http_app()) as url:
+        yield url + "/mcp"
+
+
+def test_mcp_server_tools_from_the_definition(
+    mcp_inventory: str, make_server: MakeServer, fake_openai: FakeOpenAI
+) -> None:
+    server = provider_server(make_server, fake_openai)
+    source = f"agents:\n  - name: a\n    mcp_servers: [{{name: inventory, url: '{mcp_inventory}'}}]\n"
+    publish(server, source, "stock")
+    fake_openai.script(Reply(tool_calls=[ToolCall("stock_level", {"sku": "X1"})]), Reply(text="42 left."))
+    rt = runtime(server, {"id": "stock"})
+    thread_id, events = rt.create_thread("How many X1?")
+    assert reply_text(events) == "42 left."
+    first, second = fake_openai.requests
+    assert [t["function"]["name"] for t in first.body["tools"]] == ["stock_level"]
+    assert "X1: 42 units" in second.transcript()
+    [trace] = traces(server, thread_id=thread_id)
+    kinds = {s["kind"] for s in trace_spans(server, trace["id"])}
+    assert {"mcp", "tool", "model", "agent", "run"} <= kinds

@@ -72,6 +72,7 @@ class WorkflowEngine:
         self.converter = HistoryConverter()
         #: Answers the built-in workflow when no provider is configured (the runtime's echoing stand-in).
         self.offline = offline
+        self._mcp_lock = asyncio.Lock()
 
     def _offline_default(self, turn: Turn) -> Responder | None:
         router = self.registry.router
@@ -216,9 +217,13 @@ class WorkflowEngine:
         )
 
     async def _connect_mcp(self, compiled: CompiledWorkflow) -> None:
-        for server in compiled.mcp_servers:
-            if getattr(server, "session", None) is None:
-                await server.connect()  # type: ignore[no-untyped-call]
+        # Connected once per compiled version and kept: an MCP handshake per turn would dominate the turn.
+        if not compiled.mcp_servers:
+            return
+        async with self._mcp_lock:
+            for server in compiled.mcp_servers:
+                if getattr(server, "session", None) is None:
+                    await server.connect()  # type: ignore[no-untyped-call]
 
     def _save(
         self,
