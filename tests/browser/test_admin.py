@@ -97,6 +97,11 @@ def test_cancelling_a_session_in_the_console_stops_the_chat(browser: Browser, st
     expect(row).to_contain_text("active")
     row.get_by_role("button", name=f"Cancel session {session_id}").click()
     expect(admin.locator(f'#view tr[data-session-id="{session_id}"]')).to_contain_text("cancelled")
+    admin.get_by_label("Status").select_option("active")
+    expect(admin.locator("#view tr[data-session-id]")).to_have_count(0)
+    admin.get_by_label("Status").select_option("cancelled")
+    expect(admin.locator("#view tr[data-session-id]")).to_have_count(1)
+    expect(admin.locator("#view .hint")).to_contain_text("0 active · 0 expired · 1 cancelled")
     # The answer in flight ends with a message that says why.
     wait_idle(chat, timeout=10_000)
     expect(chat.locator(f"{CHAT} .ck-notice.ck-danger").last).to_contain_text("session was cancelled")

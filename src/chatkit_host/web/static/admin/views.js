@@ -21,11 +21,17 @@ function query(params) {
 
 // ---- sessions -------------------------------------------------------------------------------------
 
-async function sessions(root, ctx, user = "") {
+async function sessions(root, ctx, user = "", only = "") {
   const page = await ctx.api(`/v1/chatkit/sessions${query({ limit: 100, user })}`);
   const counts = { active: 0, expired: 0, cancelled: 0 };
   for (const s of page.data) counts[s.status] = (counts[s.status] || 0) + 1;
-  const rows = page.data.map((s) =>
+  const statusFilter = h(
+    "select",
+    { "aria-label": "Status", onchange: () => sessions(root, ctx, user, statusFilter.value) },
+    ["", "active", "expired", "cancelled"].map((v) => h("option", { value: v, selected: v === only }, v || "any status")),
+  );
+  const shown = page.data.filter((s) => !only || s.status === only);
+  const rows = shown.map((s) =>
     h(
       "tr",
       { dataset: { sessionId: s.id, status: s.status } },
@@ -46,8 +52,7 @@ async function sessions(root, ctx, user = "") {
                 onclick: async () => {
                   try {
                     await ctx.api(`/v1/chatkit/sessions/${encodeURIComponent(s.id)}/cancel`, { method: "POST" });
-                    root.replaceChildren();
-                    await sessions(root, ctx, user);
+                    await sessions(root, ctx, user, only);
                   } catch (error) {
                     ctx.showError(error);
                   }
@@ -59,8 +64,10 @@ async function sessions(root, ctx, user = "") {
       ),
     ),
   );
+  const filters = userFilter("User", user, (u) => sessions(root, ctx, u, only));
+  filters.append(h("label", {}, "Status", statusFilter));
   root.replaceChildren(
-    userFilter("User", user, (u) => sessions(root, ctx, u)),
+    filters,
     h("p", { class: "hint" }, `${counts.active} active · ${counts.expired} expired · ${counts.cancelled} cancelled${page.has_more ? " (first 100)" : ""}`),
     table(["Session", "User", "Workflow", "Status", "Expires", ""], rows, "No sessions yet."),
   );
