@@ -35,7 +35,17 @@ def test_static_files_have_module_friendly_types(sqlite_server: RunningServer) -
     assert css.headers["content-type"].startswith("text/css")
 
 
-@pytest.mark.parametrize("path", ["/static/../api/web.py", "/static/%2e%2e/%2e%2e/settings.py", "/static/nope.js"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../api/web.py",
+        "/static/%2e%2e/%2e%2e/settings.py",
+        "/static/nope.js",
+        "/static/a%00b.js",
+        "/static/" + "x" * 5000,
+        "/static/chat",
+    ],
+)
 def test_static_refuses_missing_files_and_escapes(sqlite_server: RunningServer, path: str) -> None:
     response = sqlite_server.client().get(path)
     assert response.status_code == 404

@@ -78,9 +78,13 @@ def playground_enabled(request: Request, context: AppContext) -> bool:
 
 
 def _static_file(relative: str) -> Path:
-    path = (STATIC_DIR / relative).resolve()
-    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
-        raise NotFound(f"No static file '{relative}'.")
+    try:
+        path = (STATIC_DIR / relative).resolve()
+        found = path.is_relative_to(STATIC_DIR) and path.is_file()
+    except (OSError, ValueError):  # NUL bytes, names too long: not a file we serve either
+        found = False
+    if not found:
+        raise NotFound(f"No static file '{relative[:200]}'.")
     return path
 
 
