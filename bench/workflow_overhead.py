@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -192,7 +193,12 @@ def main() -> None:
         samples = asyncio.run(run(fake.base_url, database_url, args.turns, not args.no_tracing))
     direct, sdk, engine = samples["direct"], samples["sdk"], samples["engine"]
     p50 = {name: statistics.median(values) for name, values in samples.items()}
-    print(f"turns per variant: {args.turns}, tracing: {not args.no_tracing}, database: {database_url.split(':')[0]}")
+    load = os.getloadavg()[0]
+    print(
+        f"turns per variant: {args.turns}, tracing: {not args.no_tracing}, "
+        f"database: {database_url.split(':')[0]}, "
+        f"load average (1 min) after the run: {load:.1f} on {os.cpu_count()} CPUs"
+    )
     for label, values in (
         ("direct model call", direct),
         ("bare Agents SDK run", sdk),
