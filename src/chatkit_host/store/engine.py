@@ -147,6 +147,43 @@ class SQLiteDirect:
         self._local = threading.local()
 
 
+class PostgresDirect:
+    """Hot statements on PostgreSQL straight through an asyncpg pool, one round trip each.
+
+    Through SQLAlchemy's DBAPI adapter a read costs three round trips (BEGIN, the query, and the ROLLBACK
+    when the connection returns to the pool); a single statement in autocommit needs one, with asyncpg's
+    prepared-statement cache doing the rest.
+    """
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._pool: Any = None
+        self._lock = asyncio.Lock()
+
+    async def _get_pool(self) -> Any:
+        if self._pool is None:
+            async with self._lock:
+                if self._pool is None:
+                    import asyncpg
+
+                    self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=10)
+        return self._pool
+
+    async def fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        pool = await self._get_pool()
+        rows: list[Any] = await pool.fetch(sql, *params)
+        return rows
+
+    async def execute(self, sql: str, params: Sequence[Any]) -> None:
+        pool = await self._get_pool()
+        await pool.execute(sql, *params)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+
 @dataclass
 class Engines:
     """A reader and a writer; on PostgreSQL both are the same pooled engine."""
@@ -156,10 +193,14 @@ class Engines:
     dialect: str
     #: The fast path for hot statements on a SQLite file; None on PostgreSQL and in-memory SQLite.
     direct: SQLiteDirect | None = field(default=None)
+    #: The same for PostgreSQL; None on SQLite.
+    pg_direct: PostgresDirect | None = field(default=None)
 
     async def dispose(self) -> None:
         if self.direct is not None:
             self.direct.close()
+        if self.pg_direct is not None:
+            await self.pg_direct.close()
         await self.read.dispose()
         if self.write is not self.read:
             await self.write.dispose()
@@ -197,7 +238,8 @@ def create_engines(url: str) -> Engines:
         direct = SQLiteDirect(path) if path and path != ":memory:" and not path.startswith("file:") else None
         return Engines(read=read, write=write, dialect="sqlite", direct=direct)
     engine = create_async_engine(driver_url, pool_size=10, max_overflow=10, pool_pre_ping=False)
-    return Engines(read=engine, write=engine, dialect="postgresql")
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return Engines(read=engine, write=engine, dialect="postgresql", pg_direct=PostgresDirect(dsn))
 
 
 def create_migration_engine(url: str) -> AsyncEngine:

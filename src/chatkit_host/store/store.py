@@ -187,6 +187,10 @@ class Store:
             rows = direct.fetch_all(sql, [values[n] if n in values else defaults[n] for n in names])
             if rows is not None:
                 return rows
+        pg_direct = self.engines.pg_direct
+        if pg_direct is not None:
+            sql, names, defaults = self._compiled(key, query)
+            return await pg_direct.fetch_all(sql, [values[n] if n in values else defaults[n] for n in names])
         async with self.engines.read.connect() as conn:
             return list((await conn.execute(query, values)).all())
 
@@ -204,6 +208,11 @@ class Store:
             sql, names, _ = self._compiled(("insert sessions", *values), statement, column_keys=list(values))
             if await direct.write([(sql, [values[n] for n in names])]):
                 return
+        if self.engines.pg_direct is not None:
+            # One statement, so autocommit through the direct pool is as atomic as a transaction.
+            sql, names, _ = self._compiled(("insert sessions", *values), insert(schema.sessions), list(values))
+            await self.engines.pg_direct.execute(sql, [values[n] for n in names])
+            return
         async with self.engines.write.begin() as conn:
             await conn.execute(insert(schema.sessions).values(**values))
 
