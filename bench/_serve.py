@@ -42,7 +42,20 @@ async def bare_app(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": _BARE_BODY})
 
 
-#: Shared by both servers, so the ratio compares applications and not server settings.
+def starlette_app() -> Any:
+    """A second reference: the smallest framework app (one route, a JSON response built per request)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def endpoint(_request: Request) -> JSONResponse:
+        return JSONResponse({"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False})
+
+    return Starlette(routes=[Route("/", endpoint)])
+
+
+#: Shared by all servers, so the ratio compares applications and not server settings.
 UVICORN_OPTIONS: dict[str, Any] = {
     "host": "127.0.0.1",
     "loop": "uvloop",
@@ -57,7 +70,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("kind", choices=["app", "bare"])
+    parser.add_argument("kind", choices=["app", "bare", "starlette"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database", help="database URL (app only)")
     parser.add_argument("--data-dir", type=Path, help="data directory (app only)")
@@ -67,6 +80,8 @@ def main() -> None:
     app: Any
     if args.kind == "bare":
         app = bare_app
+    elif args.kind == "starlette":
+        app = starlette_app()
     else:
         from chatkit_host.app import create_app
         from chatkit_host.settings import Settings

@@ -178,6 +178,7 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
             return stack.enter_context(serve(f"{backend} {label}", options, "/healthz", server_cpu))
 
         bare = stack.enter_context(serve("bare", ["bare"], "/", server_cpu))
+        starlette = stack.enter_context(serve("starlette", ["starlette"], "/", server_cpu))
         app_small = app("small", small_url)
         app_large = app("large", large_url)
         check_answers(app_small, api_key, small)
@@ -185,6 +186,7 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
 
         loads = [
             (bare, Request("bare ASGI JSON", "/")),
+            (starlette, Request("minimal Starlette JSON route", "/")),
             (app_small, Request("sessions.create", "/v1/chatkit/sessions", "POST", SESSION_BODY, api_key)),
             (app_small, Request("threads.list", "/v1/chatkit/threads?limit=20", api_key=api_key)),
         ]
@@ -192,6 +194,7 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
             run(server.base_url, request, seconds=1, connections=args.connections, preexec=wrk_pin)
         throughput: dict[str, list[Result]] = {r.name: [] for _, r in loads}
         ratios: dict[str, list[float]] = {r.name: [] for _, r in loads[1:]}
+        starlette_ratios: dict[str, list[float]] = {r.name: [] for _, r in loads[2:]}
         for n in range(args.rounds):
             # Rotate the order so slow drift on a shared machine does not always hit the same side.
             round_loads = loads[n % len(loads) :] + loads[: n % len(loads)]
@@ -205,6 +208,9 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
                 throughput[name].append(result)
                 if name in ratios:
                     ratios[name].append(result.requests_per_second / measured["bare ASGI JSON"].requests_per_second)
+                if name in starlette_ratios:
+                    reference = measured["minimal Starlette JSON route"].requests_per_second
+                    starlette_ratios[name].append(result.requests_per_second / reference)
 
         depth: dict[tuple[str, str], list[float]] = {}
         bare_latency: list[float] = []
@@ -225,18 +231,19 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
         f"Throughput ({args.connections} connections, {args.rounds} rounds x {args.seconds:g} s each, "
         f"{args.small:,} threads; medians):\n"
     )
-    report.append("| request | requests/s | p50 ms | p99 ms | ratio to bare | target | met |")
-    report.append("|---|---:|---:|---:|---:|---:|:-:|")
+    report.append("| request | requests/s | p50 ms | p99 ms | ratio to bare | target | met | ratio to Starlette |")
+    report.append("|---|---:|---:|---:|---:|---:|:-:|---:|")
     targets = {"sessions.create": TARGET_SESSIONS, "threads.list": TARGET_THREADS}
     for name, results in throughput.items():
         rps, p50, p99 = (median(results, f) for f in ("requests_per_second", "p50_ms", "p99_ms"))
-        if name in ratios:
-            ratio = statistics.median(ratios[name])
+        ratio = statistics.median(ratios[name]) if name in ratios else 1.0
+        if name in targets:
             target = targets[name]
             cells = f"{ratio:.0%} | >= {target:.0%} | {'yes' if ratio >= target else 'NO'}"
         else:
-            cells = "100% | | "
-        report.append(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cells} |")
+            cells = f"{ratio:.0%} | | "
+        versus = f"{statistics.median(starlette_ratios[name]):.0%}" if name in starlette_ratios else ""
+        report.append(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cells} | {versus} |")
     report.append("")
     report.append(
         f"Latency at depth (one connection, p50 ms, medians of {args.rounds} rounds; the deep cursor sits "
