@@ -3,12 +3,14 @@
     python bench/workflow_overhead.py                  # 300 turns per variant, SQLite
     python bench/workflow_overhead.py --turns 1000 --database postgresql://postgres@127.0.0.1:5432/test
 
-Both variants talk to the same fake OpenAI-compatible server (``tests/fake_openai.py``, streaming Chat
-Completions over loopback HTTP, same reply) from the same process and event loop, and are interleaved turn
-by turn so drift affects both equally:
+All variants talk to the same fake OpenAI-compatible server (``tests/fake_openai.py`` in its own process,
+streaming Chat Completions over loopback HTTP, same reply) from one process and event loop, and are
+interleaved turn by turn so drift affects them equally:
 
   * direct: ``AsyncOpenAI.chat.completions.create(stream=True)`` with the same instructions and message,
     consuming every chunk — the least any server must do to get an answer from the model.
+  * sdk: a bare Agents SDK ``Runner.run_streamed`` of one agent on the SDK's own Chat Completions model,
+    tracing off — what any Agents SDK based server pays before doing anything of its own.
   * engine: the whole workflow engine for one turn of a published one-agent YAML workflow: version lookup
     (cached), history conversion, the Agents SDK run, mapping to ChatKit events with runtime-minted ids,
     and writing the trace (spans) and usage rows to the database. ``--no-tracing`` measures without spans.
@@ -23,10 +25,12 @@ import asyncio
 import logging
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +42,7 @@ from openai import AsyncOpenAI
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fake_openai import Reply, start_fake_openai
+from tests.servers import free_port, wait_until_responds
 
 from chatkit_host import ids
 from chatkit_host.runtime.turn import Turn
@@ -48,6 +52,7 @@ from chatkit_host.store.migrate import upgrade
 from chatkit_host.store.records import SessionRecord
 from chatkit_host.workflows.setup import open_workflows
 
+FAKE_SERVER = Path(__file__).with_name("workflow_fake_server.py")
 INSTRUCTIONS = "You are a helpful assistant for Acme customers on the gold plan."
 WORKFLOW = """
 agents:
@@ -137,6 +142,20 @@ async def engine_turn(engine: Any, record: SessionRecord) -> str:
     return text
 
 
+@contextmanager
+def fake_server() -> Iterator[str]:
+    """The fake model in its own process (``workflow_fake_server.py``), so it does not share our GIL."""
+    port = free_port()
+    command = [sys.executable, str(FAKE_SERVER), "--port", str(port), "--text", ANSWER]
+    process = subprocess.Popen(command)
+    try:
+        wait_until_responds(f"http://127.0.0.1:{port}/v1/models")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -187,10 +206,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        fake = start_fake_openai(stack)
-        fake.rule = lambda request: Reply(text=ANSWER)
+        base_url = stack.enter_context(fake_server())
         database_url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        samples = asyncio.run(run(fake.base_url, database_url, args.turns, not args.no_tracing))
+        samples = asyncio.run(run(base_url, database_url, args.turns, not args.no_tracing))
     direct, sdk, engine = samples["direct"], samples["sdk"], samples["engine"]
     p50 = {name: statistics.median(values) for name, values in samples.items()}
     load = os.getloadavg()[0]
