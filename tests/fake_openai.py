@@ -51,6 +51,8 @@ class Reply:
     output_tokens: int = 7
     #: Seconds to wait before answering (for cancellation tests).
     delay: float = 0.0
+    #: Answer with this HTTP error status and OpenAI's error envelope instead of a completion.
+    error_status: int | None = None
 
 
 @dataclass
@@ -147,8 +149,15 @@ class FakeOpenAI:
 
     # Chat Completions -------------------------------------------------------------------------------
 
+    @staticmethod
+    def _error(reply: Reply) -> Response:
+        body = {"error": {"message": "scripted failure", "type": "invalid_request_error", "param": None, "code": None}}
+        return JSONResponse(body, status_code=reply.error_status or 500)
+
     async def _chat(self, request: Request) -> Response:
         recorded, reply = await self._record(request)
+        if reply.error_status:
+            return self._error(reply)
         body = recorded.body
         model = body.get("model", "fake-model")
         completion_id = f"chatcmpl-fake{time.time_ns()}"
@@ -223,6 +232,8 @@ class FakeOpenAI:
 
     async def _responses(self, request: Request) -> Response:
         recorded, reply = await self._record(request)
+        if reply.error_status:
+            return self._error(reply)
         body = recorded.body
         response_id = f"resp_fake{time.time_ns()}"
         output: list[dict[str, Any]] = []

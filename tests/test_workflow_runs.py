@@ -179,9 +179,9 @@ def test_pinned_version_survives_a_newer_publish(make_server: MakeServer, fake_o
 
 
 def test_tracing_on_records_spans_with_tokens_and_off_records_none(
-    make_server: MakeServer, fake_openai: FakeOpenAI
+    make_server: MakeServer, fake_openai: FakeOpenAI, backend: str
 ) -> None:
-    server = provider_server(make_server, fake_openai)
+    server = provider_server(make_server, fake_openai, backend=backend)
     publish(server, SUPPORT, "support")
     fake_openai.script(
         Reply(tool_calls=[ToolCall("get_state", {"name": "company"})], input_tokens=100, output_tokens=20),
@@ -306,3 +306,17 @@ def test_mcp_server_tools_from_the_definition(
     [trace] = traces(server, thread_id=thread_id)
     kinds = {s["kind"] for s in trace_spans(server, trace["id"])}
     assert {"mcp", "tool", "model", "agent", "run"} <= kinds
+
+
+def test_model_failure_ends_the_turn_with_an_error_event(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, SUPPORT, "support")
+    fake_openai.script(Reply(error_status=400))
+    rt = runtime(server, {"id": "support"})
+    thread_id, events = rt.create_thread("hello")
+    errors = [e for e in events if e.type == "error"]
+    assert len(errors) == 1 and errors[0].allow_retry and "scripted failure" in (errors[0].message or "")
+    [trace] = traces(server, thread_id=thread_id)
+    assert trace["status"] == "error" and "scripted failure" in trace["error"]
+    model = [s for s in trace_spans(server, trace["id"]) if s["kind"] == "model"]
+    assert model[0]["error"] and "scripted failure" in model[0]["error"]
