@@ -40,6 +40,15 @@ from chatkit_host.types.threads import (
     UserMessageItem,
     WidgetItem,
 )
+from chatkit_host.types.traces import Trace, TraceSpan, TraceUsage, TraceWorkflow, UsageRow, UsageSummary
+from chatkit_host.types.workflows import (
+    PublishVersionBody,
+    PublishWorkflowBody,
+    SetLatestBody,
+    StateVariable,
+    Workflow,
+    WorkflowVersion,
+)
 
 __all__ = [
     "AssistantMessageItem",
@@ -64,19 +73,31 @@ __all__ = [
     "HistoryParam",
     "InferenceOptions",
     "ListPage",
+    "PublishVersionBody",
+    "PublishWorkflowBody",
     "RateLimitsParam",
     "ResponseOutputText",
+    "SetLatestBody",
     "StateValue",
+    "StateVariable",
     "TaskGroupItem",
     "TaskGroupTask",
     "TaskItem",
     "ThreadDeleted",
     "ThreadItem",
     "ThreadStatus",
+    "Trace",
+    "TraceSpan",
+    "TraceUsage",
+    "TraceWorkflow",
     "UrlAnnotation",
+    "UsageRow",
+    "UsageSummary",
     "UserMessageItem",
     "WidgetItem",
+    "Workflow",
     "WorkflowParam",
     "WorkflowTracing",
     "WorkflowTracingParam",
+    "WorkflowVersion",
 ]
