@@ -110,6 +110,13 @@ def test_threads_commands(server: RunningServer) -> None:
     assert [t["id"] for t in remaining["data"]] == [ids[2]]
 
 
+def test_user_content_is_not_markup(sqlite_server: RunningServer) -> None:
+    [thread_id] = seed_threads(sqlite_server.settings, ["[/oops] [bold]eve[/bold]"], per_thread_messages=1)
+    listed = ok(cli("threads", "list", server=sqlite_server))
+    assert "[/oops] [bold]eve[/bold]" in listed
+    assert "question 0" in ok(cli("threads", "items", thread_id, server=sqlite_server))
+
+
 def test_threads_export(sqlite_server: RunningServer, tmp_path: Path) -> None:
     ids = seed_threads(sqlite_server.settings, [f"user{n}" for n in range(130)], per_thread_messages=2)
     target = tmp_path / "threads.jsonl"

@@ -22,6 +22,7 @@ import click
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from chatkit_host.client import APIConnectionError, APIStatusError, ChatKitHost, ChatKitHostError
 
@@ -51,7 +52,8 @@ class Output:
     def table(self, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         table = Table(*columns, box=None, pad_edge=False, header_style="bold")
         for row in rows:
-            table.add_row(*("" if cell is None else str(cell) for cell in row))
+            # Text, not str: titles and messages are user content, and "[...]" in them is not rich markup.
+            table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
         self.console.print(table)
 
     def fields(self, pairs: Iterable[tuple[str, object]]) -> None:
