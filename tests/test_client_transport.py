@@ -317,3 +317,48 @@ def test_retry_after_forms() -> None:
     assert in_ten_seconds is not None and 8 < in_ten_seconds <= 10
     assert retry_after(answer(**{"retry-after": "soon"})) is None
     assert retry_after(answer()) is None
+
+
+def test_with_options_shares_the_connection_pool(scripted: tuple[ScriptedServer, str], mode: str) -> None:
+    app, base_url = scripted
+    path = "/v1/chatkit/threads/cthr_1"
+    app.script(path, (503, {}, envelope("busy")), (200, {}, THREAD))
+
+    def run(client: Any) -> Any:
+        strict = client.with_options(max_retries=0, default_headers={"X-Call": "strict"})
+        assert strict._http is client._http
+        return strict.chatkit.threads.retrieve("cthr_1")
+
+    with pytest.raises(InternalServerError):
+        SDK(mode, base_url=base_url, api_key="k", max_retries=3).call(run)
+    assert app.count(path) == 1  # the copy did not retry, though the original would have
+    [(_, headers)] = app.requests
+    assert (headers["x-call"], headers["authorization"]) == ("strict", "Bearer k")
+    # The original client kept its own settings, and closing the copy did not close the shared pool.
+
+    def close_a_copy_then_call(client: Any) -> Any:
+        client.with_options(timeout=5).close()
+        return client.chatkit.threads.retrieve("cthr_1")
+
+    async def close_a_copy_then_call_async(client: Any) -> Any:
+        await client.with_options(timeout=5).close()
+        return await client.chatkit.threads.retrieve("cthr_1")
+
+    body = close_a_copy_then_call if mode == "sync" else close_a_copy_then_call_async
+    assert SDK(mode, base_url=base_url, max_retries=3).call(body).id == "cthr_1"
+
+
+def test_http_client_parameter(scripted: tuple[ScriptedServer, str]) -> None:
+    from chatkit_host import ChatKitHost
+
+    app, base_url = scripted
+    app.script("/v1/chatkit/threads/cthr_1", (200, {}, THREAD))
+    with httpx.Client(headers={"X-Proxy-Auth": "p"}) as mine:
+        with ChatKitHost(base_url=base_url + "/v1", api_key="k", http_client=mine) as client:
+            assert client.chatkit.threads.retrieve("cthr_1").id == "cthr_1"
+        assert not mine.is_closed  # the caller's client stays open
+    [(path, headers)] = app.requests
+    assert path == "/v1/chatkit/threads/cthr_1"
+    assert headers["x-proxy-auth"] == "p" and headers["openai-beta"] == "chatkit_beta=v1"
+    with pytest.raises(ValueError, match="not both"):
+        ChatKitHost(http_client=mine, transport=httpx.MockTransport(lambda r: httpx.Response(200)))

@@ -158,12 +158,15 @@ class Core:
 
     def build_request(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
         params = {key: value for key, value in call.params.items() if value is not None}
+        # URL, headers and timeout come from here, not from the httpx client, so that clients made by
+        # ``with_options`` or given an ``http_client`` share one connection pool with their own settings.
         return http.build_request(
             call.method,
-            call.path.lstrip("/"),
+            self.base_url.join(call.path.lstrip("/")),
             params=params,
             json=call.json,
-            headers=call.headers,
+            headers={**self.headers(), **call.headers},
+            timeout=self.timeout,
         )
 
     def flow(self, http: httpx.Client | httpx.AsyncClient, call: Call[T]) -> Flow[T]:

@@ -36,7 +36,8 @@ class ChatKitHost:
     ``base_url`` is the server's root (a trailing ``/v1`` is accepted); it and ``api_key`` default to the
     ``CHATKIT_HOST_BASE_URL`` and ``CHATKIT_HOST_API_KEY`` variables. Failed requests are retried
     ``max_retries`` times on connection errors, 408, 429 and 5xx with exponential backoff and jitter,
-    honouring ``Retry-After``. ``transport`` replaces httpx's network transport (e.g. for tests).
+    honouring ``Retry-After``. ``transport`` replaces httpx's network transport (e.g. for tests);
+    ``http_client`` brings a configured ``httpx.Client`` (proxies, certificates), which ``close`` leaves open.
     """
 
     def __init__(
@@ -48,7 +49,10 @@ class ChatKitHost:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
     ) -> None:
+        if transport is not None and http_client is not None:
+            raise ValueError("pass transport or http_client, not both")
         self._core = Core(
             base_url=base_url,
             api_key=api_key,
@@ -56,14 +60,29 @@ class ChatKitHost:
             max_retries=max_retries,
             default_headers=default_headers,
         )
-        self._http = httpx.Client(
-            base_url=self._core.base_url,
-            headers=self._core.headers(),
-            timeout=self._core.timeout,
-            transport=transport,
-        )
+        #: Only a client this object created is closed by it; a given or shared one belongs to someone else.
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(transport=transport)
         self.chatkit = ChatKit(self)
         self.beta = Beta(self.chatkit)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> ChatKitHost:
+        """A client with some settings changed that shares this one's connections (e.g. for one call)."""
+        return ChatKitHost(
+            base_url=self._core.base_url,
+            api_key=api_key or self._core.api_key,
+            timeout=self._core.timeout if timeout is None else timeout,
+            max_retries=self._core.max_retries if max_retries is None else max_retries,
+            default_headers={**self._core.default_headers, **(default_headers or {})},
+            http_client=self._http,
+        )
 
     @property
     def base_url(self) -> httpx.URL:
@@ -106,7 +125,8 @@ class ChatKitHost:
             return exc
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -129,7 +149,10 @@ class AsyncChatKitHost:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        if transport is not None and http_client is not None:
+            raise ValueError("pass transport or http_client, not both")
         self._core = Core(
             base_url=base_url,
             api_key=api_key,
@@ -137,14 +160,28 @@ class AsyncChatKitHost:
             max_retries=max_retries,
             default_headers=default_headers,
         )
-        self._http = httpx.AsyncClient(
-            base_url=self._core.base_url,
-            headers=self._core.headers(),
-            timeout=self._core.timeout,
-            transport=transport,
-        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(transport=transport)
         self.chatkit = AsyncChatKit(self)
         self.beta = AsyncBeta(self.chatkit)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> AsyncChatKitHost:
+        """A client with some settings changed that shares this one's connections (e.g. for one call)."""
+        return AsyncChatKitHost(
+            base_url=self._core.base_url,
+            api_key=api_key or self._core.api_key,
+            timeout=self._core.timeout if timeout is None else timeout,
+            max_retries=self._core.max_retries if max_retries is None else max_retries,
+            default_headers={**self._core.default_headers, **(default_headers or {})},
+            http_client=self._http,
+        )
 
     @property
     def base_url(self) -> httpx.URL:
@@ -187,7 +224,8 @@ class AsyncChatKitHost:
             return exc
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
 
     async def __aenter__(self) -> Self:
         return self
