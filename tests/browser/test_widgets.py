@@ -16,17 +16,22 @@ from typing import Any
 import pytest
 from chatkit.actions import ActionConfig
 from chatkit.types import (
+    Annotation,
     AssistantMessageContent,
     AssistantMessageItem,
     ClientToolCallItem,
     CustomSummary,
     CustomTask,
+    FileSource,
+    GeneratedImage,
+    GeneratedImageItem,
     NoticeEvent,
     ProgressUpdateEvent,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
     ThreadItemUpdatedEvent,
     ThreadStreamEvent,
+    URLSource,
     WidgetItem,
     Workflow,
     WorkflowItem,
@@ -123,6 +128,24 @@ class ShowcaseResponder:
             raise RuntimeError("the model fell over")
         if "fail" in text:
             yield say(turn, "Second try worked.")
+            return
+        if "cite" in text:
+            sources = [
+                Annotation(source=URLSource(url="https://example.org/lake", title="Lake guide"), index=3),
+                Annotation(source=FileSource(filename="menu.pdf", title="Picnic menu")),
+            ]
+            cited = AssistantMessageContent(text="See the guide.", annotations=sources)
+            yield ThreadItemDoneEvent(
+                item=AssistantMessageItem(
+                    id=turn.new_item_id("message"), thread_id=turn.thread.id, created_at=datetime.now(), content=[cited]
+                )
+            )
+            image = GeneratedImage(id="img_1", url=PIXEL)
+            yield ThreadItemDoneEvent(
+                item=GeneratedImageItem(
+                    id=turn.new_item_id("message"), thread_id=turn.thread.id, created_at=datetime.now(), image=image
+                )
+            )
             return
         if "tool" in text:
             yield ThreadItemDoneEvent(
@@ -258,4 +281,24 @@ def test_a_failed_answer_can_be_retried_from_the_error(browser: Browser, stack: 
     wait_idle(page)
     expect(page.locator(f"{CHAT} .ck-assistant")).to_have_text("Second try worked.")
     expect(error).to_have_count(0)
+    watch.check()
+
+
+def test_sources_and_generated_images(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
+    server = start_server(stack, tmp_path, responder=ShowcaseResponder())
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "cite-user")
+    send(page, "cite your sources")
+    wait_idle(page)
+    sources = page.locator(f"{CHAT} .ck-assistant .ck-sources li")
+    expect(sources).to_have_count(2)
+    link = sources.first.locator("a")
+    expect(link).to_have_text("Lake guide")
+    expect(link).to_have_attribute("href", "https://example.org/lake")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(sources.nth(1)).to_have_text("Picnic menu")
+    image = page.locator(f"{CHAT} .ck-generated img")
+    expect(image).to_be_visible()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth === 4", arg=image.element_handle())
     watch.check()
