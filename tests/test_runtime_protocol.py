@@ -252,3 +252,18 @@ def test_transcription_is_refused_clearly(sqlite_server: RunningServer) -> None:
 def test_the_runtime_is_post_only(sqlite_server: RunningServer) -> None:
     response = httpx.get(sqlite_server.base_url + "/chatkit")
     assert response.status_code == 405 and "error" in response.json()
+
+
+def test_other_origins_may_call_the_runtime(sqlite_server: RunningServer) -> None:
+    client = sqlite_server.client(headers={"Origin": "https://shop.example"})
+    preflight = client.options(
+        "/chatkit",
+        headers={"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "Authorization" in preflight.headers["access-control-allow-headers"]
+    # Errors too, so a page's api.fetch can read the code it refreshes on.
+    refused = client.post("/chatkit", json={"type": "threads.list", "params": {}})
+    assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in client.get("/healthz").headers

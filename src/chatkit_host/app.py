@@ -17,6 +17,7 @@ from chatkit_host.api.http import DirectRoutes
 from chatkit_host.context import AppContext
 from chatkit_host.files import LocalFileStorage
 from chatkit_host.keys import load_admin_keys
+from chatkit_host.runtime.cors import RuntimeCORS
 from chatkit_host.runtime.offline import OfflineResponder
 from chatkit_host.runtime.ratelimit import make_rate_limiter
 from chatkit_host.runtime.turn import Responder
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
     app.add_middleware(
         DirectRoutes, routes=[r for router in ROUTERS for r in router.routes], handlers=EXCEPTION_HANDLERS
     )
+    app.add_middleware(RuntimeCORS)  # outside DirectRoutes, so runtime errors carry the CORS headers too
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

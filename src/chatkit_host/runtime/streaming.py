@@ -152,7 +152,7 @@ class TurnStream:
                 _apply_update(pending, event)
         elif isinstance(event, ThreadItemDoneEvent):
             item = event.item
-            await store.save_item(item_record(item), touch_thread_at=self.call.now)
+            await store.save_records(items=[item_record(item)], touch_thread_at=self.call.now)
             self._pending.pop(item.id, None)
             if isinstance(item, AssistantMessageItem):
                 self._last_reply = " ".join(part.text for part in item.content)
@@ -160,7 +160,7 @@ class TurnStream:
             if isinstance(event.item, AssistantMessageItem):
                 self._pending[event.item.id] = event.item.model_copy(deep=True)
         elif isinstance(event, ThreadItemReplacedEvent):
-            await store.save_item(item_record(event.item), touch_thread_at=self.call.now)
+            await store.save_records(items=[item_record(event.item)], touch_thread_at=self.call.now)
             self._pending.pop(event.item.id, None)
         elif isinstance(event, ThreadItemRemovedEvent):
             await store.delete_item(self.thread.id, event.item_id)
@@ -171,12 +171,12 @@ class TurnStream:
         store = self.call.context.store
         for item in self._pending.values():
             if any(part.text.strip() for part in item.content):
-                await store.save_item(item_record(item), touch_thread_at=self.call.now)
+                await store.save_records(items=[item_record(item)], touch_thread_at=self.call.now)
         self._pending.clear()
         note = SDKHiddenContextItem(
             id=ids.new_id(ids.ITEM), thread_id=self.thread.id, created_at=datetime.now(), content=CANCELLED_NOTE
         )
-        await store.save_item(item_record(note))
+        await store.save_records(items=[item_record(note)])
 
     async def _thread_changes(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         """Title after the first exchange, and any change the responder made to the thread."""
@@ -197,7 +197,7 @@ class TurnStream:
         self.record = dataclasses.replace(
             self.record, title=thread.title, status=status, status_reason=reason, updated_at=self.call.now
         )
-        await self.call.context.store.save_thread(self.record)
+        await self.call.context.store.save_records(thread=self.record)
         yield ThreadUpdatedEvent(thread=thread_response(thread))
 
     async def frames(self) -> AsyncGenerator[bytes, None]:
@@ -244,6 +244,8 @@ class TurnStream:
             yield frame(ErrorEvent(code="custom", message=SESSION_ENDED, allow_retry=False))
 
     async def _interrupted(self, events: AsyncIterator[ThreadStreamEvent] | None) -> None:
+        if events is None:
+            return  # stopped before the responder started: there is no answer to keep
         await self._close(events)
         await self._save_interrupted()
 

@@ -6,6 +6,7 @@ plain records (``records.py``) and get plain records back.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import fields
@@ -14,7 +15,8 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import ClauseElement, Row, Select, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import ClauseElement, Row, Select, Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -373,6 +375,15 @@ class Store:
         Same semantics as :meth:`save_thread`, :meth:`save_attachment` and :meth:`save_item` (owner and
         creating session never change; items are keyed by id within their thread).
         """
+        direct = self.engines.direct
+        if direct is not None:
+            try:
+                if await direct.write(self._upserts(thread, attachments, items, touch_thread_at)):
+                    return
+            except sqlite3.OperationalError as exc:
+                # Lock contention seen inside the transaction: the queued path below waits its turn.
+                if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                    raise
         async with self.engines.write.begin() as conn:
             if thread is not None:
                 await _upsert_thread(conn, thread)
@@ -382,6 +393,40 @@ class Store:
                 await _upsert_item(conn, item)
             if touch_thread_at is not None and items:
                 await _touch(conn, items[0].thread_id, touch_thread_at)
+
+    def _upserts(
+        self,
+        thread: ThreadRecord | None,
+        attachments: Sequence[AttachmentRecord],
+        items: Sequence[ItemRecord],
+        touch_thread_at: float | None,
+    ) -> list[tuple[str, list[Any]]]:
+        """The same writes as single SQLite upsert statements, for the direct path (it cannot branch)."""
+        statements = []
+        if thread is not None:
+            values = thread.__dict__ | {"metadata": _json_or_none(thread.metadata or None)}
+            statements.append(self._upsert_sql(schema.threads, values, _THREAD_CHANGES))
+        for attachment in attachments:
+            statements.append(self._upsert_sql(schema.attachments, attachment.__dict__, _ATTACHMENT_CHANGES))
+        for item in items:
+            statements.append(self._upsert_sql(schema.items, item.__dict__, ("type", "data"), same_thread=True))
+        if touch_thread_at is not None and items:
+            statement = update(schema.threads).where(schema.threads.c.id == bindparam("tid"))
+            sql, names, _ = self._compiled("touch thread", statement.values(updated_at=bindparam("at")))
+            values = {"tid": items[0].thread_id, "at": touch_thread_at}
+            statements.append((sql, [values[n] for n in names]))
+        return statements
+
+    def _upsert_sql(
+        self, table: Table, values: dict[str, Any], changes: tuple[str, ...], *, same_thread: bool = False
+    ) -> tuple[str, list[Any]]:
+        statement = sqlite_insert(table)
+        update_set = {name: statement.excluded[name] for name in changes}
+        # An item id is only ever updated within its own thread, as in save_item.
+        where = table.c.thread_id == statement.excluded.thread_id if same_thread else None
+        statement = statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set, where=where)
+        sql, names, _ = self._compiled(("upsert", table.name, *values), statement, column_keys=list(values))
+        return sql, [values[n] for n in names]
 
     async def delete_item(self, thread_id: str, item_id: str) -> None:
         table = schema.items
@@ -445,10 +490,14 @@ class Store:
         return Page([_feedback(r) for r in data], has_more)
 
 
+_THREAD_CHANGES = ("title", "status", "status_reason", "updated_at", "metadata")
+_ATTACHMENT_CHANGES = ("thread_id", "size", "storage_key")
+
+
 async def _upsert_thread(conn: AsyncConnection, record: ThreadRecord) -> None:
     table = schema.threads
     values = record.__dict__ | {"metadata": _json_or_none(record.metadata or None)}
-    changes = {k: values[k] for k in ("title", "status", "status_reason", "updated_at", "metadata")}
+    changes = {k: values[k] for k in _THREAD_CHANGES}
     result = await conn.execute(update(table).where(table.c.id == record.id).values(**changes))
     if result.rowcount == 0:
         await conn.execute(insert(table).values(**values))
@@ -456,7 +505,7 @@ async def _upsert_thread(conn: AsyncConnection, record: ThreadRecord) -> None:
 
 async def _upsert_attachment(conn: AsyncConnection, record: AttachmentRecord) -> None:
     table = schema.attachments
-    changes = {"thread_id": record.thread_id, "size": record.size, "storage_key": record.storage_key}
+    changes = {k: record.__dict__[k] for k in _ATTACHMENT_CHANGES}
     result = await conn.execute(update(table).where(table.c.id == record.id).values(**changes))
     if result.rowcount == 0:
         await conn.execute(insert(table).values(**record.__dict__))
