@@ -27,6 +27,10 @@ from chatkit.types import (
     GeneratedImageItem,
     NoticeEvent,
     ProgressUpdateEvent,
+    StructuredInputFreeform,
+    StructuredInputItem,
+    StructuredInputMultipleChoice,
+    StructuredInputMultipleChoiceOption,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
     ThreadItemUpdatedEvent,
@@ -117,12 +121,37 @@ class ShowcaseResponder:
         self.failed = False
 
     async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
-        if turn.input is None:  # after the client tool's output
+        if turn.input is None:  # after the client tool's output or the answers to questions
             history = await turn.load_history()
-            call = next(i for i in reversed(history) if isinstance(i, ClientToolCallItem))
-            yield say(turn, f"The browser answered: {call.output['city']}")
+            last = next(i for i in reversed(history) if isinstance(i, ClientToolCallItem | StructuredInputItem))
+            if isinstance(last, StructuredInputItem):
+                answers = [
+                    ", ".join(q.answer.values) if q.answer and not q.answer.skipped else "-" for q in last.inputs
+                ]
+                yield say(turn, f"Answers: {' | '.join(answers)}")
+                return
+            yield say(turn, f"The browser answered: {last.output['city']}")
             return
         text = user_text(turn.input)
+        if "ask" in text:
+            questions = [
+                StructuredInputMultipleChoice(
+                    id="drink",
+                    question="What to drink?",
+                    options=[StructuredInputMultipleChoiceOption(value=v) for v in ("tea", "juice", "water")],
+                    multiple=True,
+                ),
+                StructuredInputFreeform(id="note", question="Anything else?", description="Allergies, wishes"),
+            ]
+            yield ThreadItemDoneEvent(
+                item=StructuredInputItem(
+                    id=turn.new_item_id("message"),
+                    thread_id=turn.thread.id,
+                    created_at=datetime.now(),
+                    inputs=questions,
+                )
+            )
+            return
         if "fail" in text and not self.failed:
             self.failed = True
             raise RuntimeError("the model fell over")
@@ -301,4 +330,26 @@ def test_sources_and_generated_images(browser: Browser, stack: ExitStack, tmp_pa
     image = page.locator(f"{CHAT} .ck-generated img")
     expect(image).to_be_visible()
     page.wait_for_function("(img) => img.complete && img.naturalWidth === 4", arg=image.element_handle())
+    watch.check()
+
+
+def test_structured_input_questions_are_answered_in_the_page(
+    browser: Browser, stack: ExitStack, tmp_path: Path
+) -> None:
+    server = start_server(stack, tmp_path, responder=ShowcaseResponder())
+    context, watch = new_context(browser, server.base_url)
+    stack.callback(context.close)
+    page = open_playground(context, watch, "ask-user")
+    send(page, "ask me something")
+    wait_idle(page)
+    form = page.locator(f"{CHAT} .ck-structured")
+    form.get_by_label("tea").check()
+    form.get_by_label("water").check()
+    form.get_by_label("Anything else?").fill("no nuts")
+    form.get_by_role("button", name="Submit").click()
+    wait_idle(page)
+    expect(page.locator(f"{CHAT} .ck-assistant").last).to_have_text("Answers: tea, water | no nuts")
+    # The item now shows the answers instead of the form.
+    expect(page.locator(f"{CHAT} .ck-structured .ck-answer")).to_have_text(["tea, water", "no nuts"])
+    expect(page.locator(f"{CHAT} .ck-structured textarea")).to_have_count(0)
     watch.check()

@@ -174,6 +174,8 @@ export class ChatKitHostElement extends HTMLElement {
       onFeedback: (item, kind) => this.sendFeedback(item, kind),
       onRetry: (item) => this.retry(item),
       onWidgetAction: (item, action, form, source) => widgetAction(this, item, action, form, source),
+      onStructuredInput: (item, input) =>
+        this.runStream("threads.add_structured_input", { thread_id: this.thread.id, item_id: item.id, input }),
     };
   }
 

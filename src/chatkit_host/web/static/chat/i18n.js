@@ -45,6 +45,9 @@ const STRINGS = {
     messageLabel: "Message",
     dismiss: "Dismiss",
     sources: "Sources",
+    submit: "Submit",
+    skip: "Skip",
+    skipped: "Skipped",
   },
   fr: {
     newChat: "Nouvelle discussion",

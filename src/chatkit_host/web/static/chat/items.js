@@ -186,6 +186,66 @@ function renderGeneratedImage(item, ctx) {
   return node;
 }
 
+let formCounter = 0;
+
+/** Questions the server asks (`structured_input`): a form while pending, the answers afterwards. */
+function renderStructuredInput(item, ctx) {
+  const pending = item.status === "pending";
+  const form = el("form", "ck-structured");
+  const prefix = `ck-si-${(formCounter += 1)}`;
+  for (const [index, input] of (item.inputs || []).entries()) {
+    const box = el("fieldset", "ck-question");
+    box.dataset.questionId = input.id;
+    box.append(el("legend", null, input.question));
+    if (!pending) {
+      const answer = input.answer || { skipped: true };
+      box.append(el("p", "ck-answer", answer.skipped ? ctx.t("skipped") : answer.values.join(", ")));
+    } else if (input.type === "multiple_choice") {
+      for (const option of input.options || []) {
+        const label = el("label", "ck-w-check");
+        const choice = el("input");
+        choice.type = input.multiple ? "checkbox" : "radio";
+        choice.name = `${prefix}-${index}`;
+        choice.value = option.value;
+        label.append(choice, document.createTextNode(` ${option.value}`));
+        box.append(label);
+      }
+    } else {
+      if (input.description) box.append(el("p", "ck-task-content", input.description));
+      const text = el("textarea", "ck-w-input");
+      text.name = `${prefix}-${index}`;
+      text.rows = 2;
+      text.setAttribute("aria-label", input.question);
+      box.append(text);
+    }
+    form.append(box);
+  }
+  if (pending) {
+    const answers = () => {
+      const result = {};
+      for (const [index, input] of (item.inputs || []).entries()) {
+        const fields = [...form.querySelectorAll(`[name="${prefix}-${index}"]`)];
+        const values = fields.filter((f) => f.tagName === "TEXTAREA" || f.checked).map((f) => f.value.trim()).filter(Boolean);
+        result[input.id] = { values, skipped: values.length === 0 };
+      }
+      return result;
+    };
+    const bar = el("div", "ck-w-card-actions");
+    const skip = el("button", "ck-w-button", ctx.t("skip"));
+    skip.type = "button";
+    skip.addEventListener("click", () => ctx.onStructuredInput(item, { status: "skipped", answers: {} }));
+    const submit = el("button", "ck-w-button ck-w-primary", ctx.t("submit"));
+    submit.type = "submit";
+    bar.append(skip, submit);
+    form.append(bar);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      ctx.onStructuredInput(item, { status: "answered", answers: answers() });
+    });
+  }
+  return form;
+}
+
 /** Renders `item`, or returns null for items with nothing to show. */
 export function renderItem(item, ctx) {
   let node;
@@ -214,6 +274,9 @@ export function renderItem(item, ctx) {
       break;
     case "generated_image":
       node = renderGeneratedImage(item, ctx);
+      break;
+    case "structured_input":
+      node = renderStructuredInput(item, ctx);
       break;
     default:
       return null; // end_of_turn, hidden context and unknown kinds show nothing
