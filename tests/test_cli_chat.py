@@ -13,7 +13,7 @@ import time
 
 from chatkit_host import ChatKitHost
 from tests.conftest import RunningServer
-from tests.test_cli import cli, one_line_error
+from tests.test_cli import cli, ok, one_line_error
 
 
 def test_chat_streams_replies_and_keeps_the_thread(sqlite_server: RunningServer) -> None:
@@ -101,3 +101,14 @@ def test_chat_on_a_terminal(sqlite_server: RunningServer) -> None:
     assert "session cksess_" in text and "assistant> " in text
     reply = text.split("assistant> ", 1)[1]
     assert "typed by a person" in reply.split("thread cthr_", 1)[0]
+
+
+def test_chat_session_takes_state_variables(sqlite_server: RunningServer) -> None:
+    result = cli(
+        "chat", "--user", "frank", "--state", "tier=pro", "--state", "seats=2", stdin="hi\n", server=sqlite_server
+    )
+    assert result.returncode == 0, result.stderr
+    session_id = result.stderr.split()[1]
+    shown = json.loads(ok(cli("sessions", "show", session_id, "--json", server=sqlite_server)))
+    assert shown["workflow"]["state_variables"] == {"tier": "pro", "seats": 2}
+    assert cli("chat", "--state", "broken", stdin="", server=sqlite_server).returncode == 2

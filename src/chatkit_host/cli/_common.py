@@ -77,6 +77,28 @@ def timestamp(seconds: float | None) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def state_variables(pairs: Iterable[str]) -> dict[str, Any]:
+    """``--state KEY=VALUE`` options: numbers and booleans are typed, anything else is a string."""
+    variables: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--state")
+        variables[key] = _typed(raw)
+    return variables
+
+
+def _typed(raw: str) -> Any:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            continue
+    return raw
+
+
 def fail(message: str, code: int) -> None:
     """One line on stderr, then exit with ``code``."""
     click.echo(f"error: {message}", err=True)

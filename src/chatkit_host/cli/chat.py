@@ -5,11 +5,11 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from chatkit_host.cli._common import Ctx, api_command
+from chatkit_host.cli._common import Ctx, api_command, state_variables
 from chatkit_host.client import StreamError
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ _QUIT = {"/quit", "/exit"}
 @click.option("--user", default=None, help="End user of the new session [default: your login name].")
 @click.option("--workflow", "workflow_id", default="default", show_default=True, help="Workflow of the new session.")
 @click.option("--workflow-version", default=None, help="Pin a workflow version.")
+@click.option("--state", multiple=True, metavar="KEY=VALUE", help="A state variable of the new session (repeatable).")
 @click.option("--client-secret", default=None, envvar="CHATKIT_HOST_CLIENT_SECRET", help="Use this session instead.")
 @click.option("--thread", "thread_id", default=None, help="Continue this thread instead of starting one.")
 @click.option("--model", default=None, help="inference_options.model for every message.")
@@ -31,6 +32,7 @@ def chat(
     user: str | None,
     workflow_id: str,
     workflow_version: str | None,
+    state: tuple[str, ...],
     client_secret: str | None,
     thread_id: str | None,
     model: str | None,
@@ -41,7 +43,11 @@ def chat(
     printed as one JSON line instead of the reply text.
     """
     if client_secret is None:
-        workflow = {"id": workflow_id} | ({"version": workflow_version} if workflow_version else {})
+        workflow: dict[str, Any] = {"id": workflow_id}
+        if workflow_version:
+            workflow["version"] = workflow_version
+        if state:
+            workflow["state_variables"] = state_variables(state)
         session = ctx.client.chatkit.sessions.create(user=user or getpass.getuser(), workflow=workflow)
         client_secret = session.client_secret
         click.echo(f"session {session.id} ({session.workflow.id}) for {session.user}", err=True)

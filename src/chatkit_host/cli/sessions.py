@@ -6,21 +6,8 @@ from typing import Any
 
 import click
 
-from chatkit_host.cli._common import Ctx, api_command, timestamp
+from chatkit_host.cli._common import Ctx, api_command, state_variables, timestamp
 from chatkit_host.types.sessions import ChatSession
-
-
-def _state_value(raw: str) -> Any:
-    """``KEY=VALUE`` values: JSON numbers and booleans are typed, anything else is a string."""
-    lowered = raw.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    for cast in (int, float):
-        try:
-            return cast(raw)
-        except ValueError:
-            continue
-    return raw
 
 
 def _show(ctx: Ctx, session: ChatSession) -> None:
@@ -65,12 +52,7 @@ def create(
     rate_limit: int | None,
 ) -> None:
     """Create a session; prints its client secret for the chat UI."""
-    variables: dict[str, Any] = {}
-    for pair in state:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--state")
-        variables[key] = _state_value(value)
+    variables = state_variables(state)
     workflow: dict[str, Any] = {"id": workflow_id}
     if workflow_version:
         workflow["version"] = workflow_version
