@@ -220,8 +220,15 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
                     bare.base_url, Request("bare", "/"), seconds=args.latency_seconds, connections=1, preexec=wrk_pin
                 ).p50_ms
             )
-            for label, server, seeded in (("small", app_small, small), ("large", app_large, large)):
-                for request in depth_requests(seeded, api_key):
+            # Each request runs on both sizes back to back (alternating which goes first), so that the two
+            # sides of every depth ratio see the same load from whatever else shares the machine.
+            sides = [
+                ("small", app_small, depth_requests(small, api_key)),
+                ("large", app_large, depth_requests(large, api_key)),
+            ]
+            for i in range(len(sides[0][2])):
+                for label, server, requests in sides if (n + i) % 2 == 0 else sides[::-1]:
+                    request = requests[i]
                     result = run(server.base_url, request, seconds=args.latency_seconds, connections=1, preexec=wrk_pin)
                     depth.setdefault((request.name, label), []).append(result.p50_ms)
                     logger.info("round %d %s %s: p50 %.3f ms", n + 1, label, request.name, result.p50_ms)
