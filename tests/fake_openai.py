@@ -13,6 +13,7 @@ Responses) or not, including function tool calls and usage. A test queues :class
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -51,6 +52,8 @@ class Reply:
     output_tokens: int = 7
     #: Seconds to wait before answering (for cancellation tests).
     delay: float = 0.0
+    #: Seconds to wait between streamed frames (to act while a reply is streaming).
+    chunk_delay: float = 0.0
     #: Answer with this HTTP error status and OpenAI's error envelope instead of a completion.
     error_status: int | None = None
 
@@ -142,8 +145,6 @@ class FakeOpenAI:
         recorded = RecordedRequest(path=request.url.path, body=body, headers=dict(request.headers))
         reply = self._next(recorded)
         if reply.delay:
-            import asyncio
-
             await asyncio.sleep(reply.delay)
         return recorded, reply
 
@@ -226,7 +227,7 @@ class FakeOpenAI:
                 yield f"data: {json.dumps(tail | {'choices': [], 'usage': usage})}\n\n"
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(_aiter(frames()), media_type="text/event-stream")
+        return StreamingResponse(_aiter(frames(), reply.chunk_delay), media_type="text/event-stream")
 
     # Responses --------------------------------------------------------------------------------------
 
@@ -353,11 +354,13 @@ class FakeOpenAI:
                 yield event("response.output_item.done", output_index=index, item=item)
             yield event("response.completed", response=response)
 
-        return StreamingResponse(_aiter(frames()), media_type="text/event-stream")
+        return StreamingResponse(_aiter(frames(), reply.chunk_delay), media_type="text/event-stream")
 
 
-async def _aiter(frames: Iterator[str]) -> AsyncIterator[str]:
+async def _aiter(frames: Iterator[str], delay: float = 0.0) -> AsyncIterator[str]:
     for frame in frames:
+        if delay:
+            await asyncio.sleep(delay)
         yield frame
 
 

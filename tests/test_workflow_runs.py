@@ -6,6 +6,7 @@ Chat Completions or Responses), so what we assert on is the request the "model" 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -320,3 +321,54 @@ def test_model_failure_ends_the_turn_with_an_error_event(make_server: MakeServer
     assert trace["status"] == "error" and "scripted failure" in trace["error"]
     model = [s for s in trace_spans(server, trace["id"]) if s["kind"] == "model"]
     assert model[0]["error"] and "scripted failure" in model[0]["error"]
+
+
+PYTHON_DEFINITION = '''
+from agents import Agent, RunContextWrapper, function_tool
+
+STATE_VARIABLES = {"tier": {"type": "string", "default": "free"}, "seats": {"type": "integer", "default": 1}}
+MODELS = ["fake-small"]
+
+
+@function_tool
+def plan_summary(ctx: RunContextWrapper) -> str:
+    """Summarise the customer's plan."""
+    state = ctx.context.state_object
+    return f"{state.tier} plan with {state.seats * 2} half-seats"
+
+
+agent = Agent(name="py", instructions="Plan: {{ state.tier }}", model="fake-small", tools=[plan_summary])
+'''
+
+
+def test_python_definition_tools_read_typed_state(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = provider_server(make_server, fake_openai)
+    version = publish(server, PYTHON_DEFINITION, "py", fmt="python")
+    assert (version["kind"], version["agents"], version["models"]) == ("agents", ["py"], ["fake-small"])
+    fake_openai.script(Reply(tool_calls=[ToolCall("plan_summary", {})]), Reply(text="Team plan."))
+    rt = runtime(server, {"id": "py", "state_variables": {"tier": "team", "seats": 5}})
+    _, events = rt.create_thread("What is my plan?")
+    assert reply_text(events) == "Team plan."
+    first, second = fake_openai.requests
+    assert "Plan: team" in first.system_text()
+    # The tool got the typed object: seats is an int it could do arithmetic with.
+    assert "team plan with 10 half-seats" in second.transcript()
+
+
+def test_client_disconnect_cancels_the_run_and_records_it(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, SUPPORT, "support")
+    fake_openai.script(Reply(text="a long answer " * 50, chunk_delay=0.02))  # about 4 s of streaming
+    rt = runtime(server, {"id": "support"})
+    body = {"type": "threads.create", "params": {"input": _text_input("a slow question")}}
+    with rt.http.stream("POST", "/chatkit", json=body) as response:
+        for line in response.iter_lines():
+            if "assistant_message.content_part.text_delta" in line:
+                break  # leaving the block closes the connection mid-answer
+    deadline = time.monotonic() + 10
+    found: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not found:
+        found = traces(server, session_id=rt.session["id"])
+        time.sleep(0.05)
+    assert [t["status"] for t in found] == ["cancelled"]
+    assert found[0]["ended_at"] - found[0]["started_at"] < 3

@@ -190,4 +190,4 @@ def builtin_default(router: ModelRouter) -> CompiledWorkflow:
         instructions="You are a helpful assistant. Answer clearly and concisely.",
         model=router.bind(None),
     )
-    return CompiledWorkflow(kind=KIND_AGENTS, start=agent, agents=[agent], state=None, models=[])
+    return CompiledWorkflow(kind=KIND_AGENTS, start=agent, agents=[agent], state=None, models=[router.default_model])
