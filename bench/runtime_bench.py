@@ -35,6 +35,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import orjson
@@ -64,6 +65,30 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextmanager
+def scratch_database(url: str | None) -> Iterator[str | None]:
+    """A fresh PostgreSQL database on the server ``url`` names (dropped afterwards); SQLite URLs pass through."""
+    if not url or not url.startswith("postgres"):
+        yield url
+        return
+    import asyncpg
+
+    name = "chatkit_bench_" + secrets.token_hex(4)
+
+    async def admin(statement: str) -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlparse(url)._replace(path="/" + name).geturl()
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextmanager
@@ -176,7 +201,10 @@ async def concurrent(server: Server, streams: int, waves: int) -> dict[str, floa
                 *(one_stream(client, server, body) for _ in range(streams)), return_exceptions=True
             )
             results += [o for o in outcomes if isinstance(o, StreamStats)]
-            failures += sum(1 for o in outcomes if not isinstance(o, StreamStats))
+            failed = [o for o in outcomes if not isinstance(o, StreamStats)]
+            failures += len(failed)
+            if failed:
+                logger.info("%s: %d failed streams, first: %r", server.name, len(failed), failed[0])
         elapsed, used = time.perf_counter() - started, server.cpu_seconds() - before_cpu
     deltas = sum(r.deltas for r in results)
     durations = sorted(r.duration for r in results)
@@ -197,7 +225,9 @@ def median_of(rounds: list[dict[str, float]]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", help="chatkit-host's database URL (default: SQLite in a temp dir)")
+    parser.add_argument(
+        "--database", help="chatkit-host's database (default: SQLite in a temp dir; PostgreSQL: a scratch database)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ttfe-requests", type=int, default=200)
     parser.add_argument("--cpu-streams", type=int, default=40)
@@ -211,7 +241,8 @@ def main() -> None:
     figures: dict[str, dict[str, list[dict[str, float]]]] = {"ours": {}, "baseline": {}}
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        servers = [stack.enter_context(start(k, tmp, args.database)) for k in ("ours", "baseline")]
+        database = stack.enter_context(scratch_database(args.database))
+        servers = [stack.enter_context(start(k, tmp, database)) for k in ("ours", "baseline")]
         for n in range(args.rounds):
             for server in servers if n % 2 == 0 else servers[::-1]:
                 new_secret(server)
@@ -242,6 +273,8 @@ def report(figures: dict[str, dict[str, list[dict[str, float]]]], args: Any) -> 
         ),
         (f"{args.concurrent} concurrent streams: failed streams", "concurrent", "failed_streams", "lower"),
     ]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"store: {args.database or 'SQLite file'}; rounds: {args.rounds}; load average after the run: {load}\n")
     print("| figure | chatkit-host | openai-chatkit baseline | ratio (ours/baseline) | better is | ok |")
     print("|---|---|---|---|---|---|")
     for label, phase, key, better in rows:

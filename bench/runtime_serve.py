@@ -41,7 +41,8 @@ def main() -> None:
 
         settings = Settings(data_dir=args.data_dir, database_url=args.database, api_keys=(args.api_key,))
         app = create_app(settings, responder=OfflineResponder())
-    uvicorn.run(app, port=args.port, **UVICORN_OPTIONS)
+    # Waves of 100 streams leave early finishers idle for seconds; a 5 s keep-alive would race the next wave.
+    uvicorn.run(app, port=args.port, **(UVICORN_OPTIONS | {"timeout_keep_alive": 60}))
 
 
 if __name__ == "__main__":
