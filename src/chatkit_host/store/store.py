@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ClauseElement, Row, Select, Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -384,6 +385,11 @@ class Store:
                 # Lock contention seen inside the transaction: the queued path below waits its turn.
                 if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                     raise
+        pg_direct = self.engines.pg_direct
+        if pg_direct is not None:
+            sql, params = self._pg_upserts(thread, attachments, items, touch_thread_at)
+            await pg_direct.execute(sql, params)
+            return
         async with self.engines.write.begin() as conn:
             if thread is not None:
                 await _upsert_thread(conn, thread)
@@ -416,6 +422,42 @@ class Store:
             values = {"tid": items[0].thread_id, "at": touch_thread_at}
             statements.append((sql, [values[n] for n in names]))
         return statements
+
+    def _pg_upserts(
+        self,
+        thread: ThreadRecord | None,
+        attachments: Sequence[AttachmentRecord],
+        items: Sequence[ItemRecord],
+        touch_thread_at: float | None,
+    ) -> tuple[str, list[Any]]:
+        """The same writes as ONE PostgreSQL statement (data-modifying CTEs): atomic, one round trip."""
+        writes: list[tuple[Table, dict[str, Any], tuple[str, ...]]] = []
+        if thread is not None:
+            values = thread.__dict__ | {"metadata": _json_or_none(thread.metadata or None)}
+            writes.append((schema.threads, values, _THREAD_CHANGES))
+        writes += [(schema.attachments, a.__dict__, _ATTACHMENT_CHANGES) for a in attachments]
+        writes += [(schema.items, i.__dict__, ("type", "data")) for i in items]
+        params: dict[str, Any] = {}
+        statements: list[Any] = []
+        for n, (table, values, changes) in enumerate(writes):
+            statement = pg_insert(table).values({k: bindparam(f"w{n}_{k}", type_=table.c[k].type) for k in values})
+            where = table.c.thread_id == statement.excluded.thread_id if table is schema.items else None
+            update_set = {name: statement.excluded[name] for name in changes}
+            statements.append(
+                statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set, where=where)
+            )
+            params |= {f"w{n}_{k}": v for k, v in values.items()}
+        if touch_thread_at is not None and items:
+            table = schema.threads
+            touch = update(table).where(table.c.id == bindparam("touch_id")).values(updated_at=bindparam("touch_at"))
+            statements.append(touch)
+            params |= {"touch_id": items[0].thread_id, "touch_at": touch_thread_at}
+        final = statements[-1]
+        if len(statements) > 1:
+            final = final.add_cte(*(s.cte(f"w{n}") for n, s in enumerate(statements[:-1])))
+        shape = ("pg upserts", *((w[0].name, *w[1]) for w in writes), touch_thread_at is not None and bool(items))
+        sql, names, _ = self._compiled(shape, final)
+        return sql, [params[name] for name in names]
 
     def _upsert_sql(
         self, table: Table, values: dict[str, Any], changes: tuple[str, ...], *, same_thread: bool = False
