@@ -372,3 +372,48 @@ def test_client_disconnect_cancels_the_run_and_records_it(make_server: MakeServe
         time.sleep(0.05)
     assert [t["status"] for t in found] == ["cancelled"]
     assert found[0]["ended_at"] - found[0]["started_at"] < 3
+
+
+def test_output_guardrail_replaces_the_streamed_reply(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = provider_server(make_server, fake_openai, api="responses")
+    source = (
+        "agents:\n  - name: a\n    guardrails:\n      output:\n"
+        "        - {name: no_internal, blocked_words: [internal-only], message: Redacted.}\n"
+    )
+    publish(server, source, "guarded")
+    fake_openai.script(Reply(text="The internal-only price is 3."))
+    rt = runtime(server, {"id": "guarded"})
+    thread_id, events = rt.create_thread("price?")
+    streamed = [e.item.id for e in events if e.type == "thread.item.done" and e.item.type == "assistant_message"]
+    removed = [e.item_id for e in events if e.type == "thread.item.removed"]
+    assert removed == streamed[:1]  # the leaked answer is taken back ...
+    assert reply_text(events) == "Redacted."  # ... and replaced by the guardrail's message
+    items = list(server.openai().beta.chatkit.threads.list_items(thread_id, order="asc"))
+    assert [i.content[0].text for i in items if i.type == "chatkit.assistant_message"] == ["Redacted."]
+    [trace] = traces(server, thread_id=thread_id)
+    assert trace["status"] == "guardrail"
+
+
+def test_concurrent_runs_keep_their_own_state(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = provider_server(make_server, fake_openai)
+    publish(server, SUPPORT, "support")
+    tiers = [f"tier{n}" for n in range(6)]
+    runtimes = [runtime(server, {"id": "support", "state_variables": {"tier": t}}, user=t) for t in tiers]
+    fake_openai.script(*[Reply(text=f"answer {n}", chunk_delay=0.005) for n in range(len(tiers))])
+    with ThreadPoolExecutor(len(tiers)) as pool:
+        results = list(
+            pool.map(lambda pair: pair[0].create_thread(f"I am {pair[1]}"), zip(runtimes, tiers, strict=True))
+        )
+    for _, events in results:
+        deltas = "".join(
+            e.update.delta for e in events if e.type == "thread.item.updated" and e.update.type.endswith("delta")
+        )
+        assert deltas == reply_text(events)
+    assert len(fake_openai.requests) == len(tiers)
+    for request in fake_openai.requests:
+        said = request.transcript().split("I am ")[1].split()[0]
+        assert f"on the {said} plan" in request.system_text()
+    per_user = server.admin().get("/v1/chatkit/usage", params={"group_by": "user"}).json()["data"]
+    assert sorted(row["key"] for row in per_user) == tiers
