@@ -278,7 +278,10 @@ def test_widget_from_a_builtin_tool(make_server: MakeServer, fake_openai: FakeOp
 @pytest.fixture
 def mcp_inventory() -> Iterator[str]:
     """A real MCP server (streamable HTTP) with one tool; set up before the app so it outlives it."""
-    from mcp.server.mcpserver import MCPServer
+    try:
+        from mcp.server.mcpserver import MCPServer
+    except ImportError:  # mcp 1.x, before FastMCP was renamed
+        from mcp.server.fastmcp import FastMCP as MCPServer  # type: ignore[no-redef]
 
     inventory = MCPServer("inventory")
 
