@@ -33,6 +33,7 @@ from chatkit.types import (
     ThreadStreamEvent,
     WidgetItem,
 )
+from pydantic import ValidationError
 
 from chatkit_host import ids
 from chatkit_host.errors import APIError
@@ -96,9 +97,14 @@ class WorkflowEngine:
         name = f"{session.workflow_id} v{version}"
         declared = compiled.state or {}
         state = merge_defaults(declared, session.state_variables)
+        try:
+            state_object = compiled.state_type().model_validate(state)
+        except ValidationError:
+            # Values checked against an older version's declaration: hand them over as they are.
+            state_object = compiled.state_type().model_construct(**state)
         scope = RunScope(
             state=state,
-            state_object=compiled.state_type().model_validate(state),
+            state_object=state_object,
             recorder=RunRecorder(ids.new_id(ids.TRACE), name) if session.tracing_enabled else None,
             model_override=requested or None,
             new_widget_item=new_widget_item_factory(turn.thread.id, turn.new_item_id),
@@ -131,13 +137,15 @@ class WorkflowEngine:
                 )
         except _GuardrailStop:
             status = "guardrail"
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):
             status = "cancelled"
             raise
         except Exception as exc:
             logger.exception("workflow %s failed", name)
             status, error = "error", f"{type(exc).__name__}: {exc}"
-            yield ErrorEvent(code="custom", message=f"The workflow failed: {error}", allow_retry=True)
+            # Provider errors can quote credentials or internals: the user sees the kind, the trace the rest.
+            message = f"The workflow failed ({type(exc).__name__}); please try again."
+            yield ErrorEvent(code="custom", message=message, allow_retry=True)
         finally:
             self._save(turn, scope, session.workflow_id, version, name, status, error)
 
