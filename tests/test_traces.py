@@ -104,3 +104,14 @@ def test_otlp_export_uses_genai_conventions(make_server: MakeServer, collector: 
     assert by_name["chat offline"]["parentSpanId"] == by_name["invoke_agent helper"]["spanId"]
     assert "parentSpanId" not in by_name["helper v1"]
     assert trace["usage"]["input_tokens"] == int(model["gen_ai.usage.input_tokens"]["intValue"])
+
+
+def test_nothing_is_left_that_exports_to_openai(make_server: MakeServer) -> None:
+    from agents.tracing import get_trace_provider
+
+    from chatkit_host.workflows.tracing import HostTraceProcessor
+
+    make_server()  # the server runs in this process, so the SDK's process-wide provider is the one it set
+    # The SDK has no public getter for its processors; its default one would POST spans to OpenAI.
+    processors = get_trace_provider()._multi_processor._processors  # type: ignore[attr-defined]
+    assert [type(p) for p in processors] == [HostTraceProcessor]
