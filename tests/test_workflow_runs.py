@@ -59,8 +59,10 @@ def publish(server: RunningServer, source: str, workflow_id: str, fmt: str = "ya
     return result
 
 
-def runtime(server: RunningServer, workflow: dict[str, Any], user: str = "alice") -> Runtime:
-    return Runtime.for_user(server, user, workflow=workflow)
+def runtime(server: RunningServer, workflow: dict[str, Any], user: str = "alice", titles: bool = False) -> Runtime:
+    """A session on ``workflow``; titling is off unless asked for, so the model sees only the turns' calls."""
+    config = {"automatic_thread_titling": {"enabled": titles}}
+    return Runtime.for_user(server, user, workflow=workflow, chatkit_configuration=config)
 
 
 def reply_text(events: list[Any]) -> str:
@@ -421,3 +423,16 @@ def test_concurrent_runs_keep_their_own_state(make_server: MakeServer, fake_open
         assert f"on the {said} plan" in request.system_text()
     per_user = server.admin().get("/v1/chatkit/usage", params={"group_by": "user"}).json()["data"]
     assert sorted(row["key"] for row in per_user) == tiers
+
+
+def test_thread_title_comes_from_the_workflow_model(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, SUPPORT, "support")
+    fake_openai.script(Reply(text="Your order shipped."), Reply(text='"Order A100 shipping status"\nextra'))
+    rt = runtime(server, {"id": "support"}, titles=True)
+    thread_id, events = rt.create_thread("Where is order A100?")
+    assert events[-1].type == "thread.updated" and events[-1].thread.title == "Order A100 shipping status"
+    title_request = fake_openai.requests[1]
+    assert title_request.body["model"] == "fake-small" and "title" in title_request.system_text()
+    assert "Your order shipped." in title_request.transcript()
+    assert server.openai().beta.chatkit.threads.retrieve(thread_id).title == "Order A100 shipping status"

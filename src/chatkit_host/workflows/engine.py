@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from agents import (
+    Agent,
     InputGuardrailTripwireTriggered,
     ModelSettings,
     OutputGuardrailTripwireTriggered,
@@ -53,6 +54,12 @@ from chatkit_host.workflows.writer import RunWriter
 logger = logging.getLogger(__name__)
 
 GUARDRAIL_FALLBACK = "Sorry, I can't help with that."
+TITLE_INSTRUCTIONS = (
+    "Write a title of at most six words for the conversation you are given. Answer with the title only, "
+    "without quotes or a final period."
+)
+#: Seconds a title may take; the runtime falls back to its own title when it raises.
+TITLE_TIMEOUT = 15.0
 
 
 def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
@@ -286,7 +293,20 @@ class WorkflowEngine:
             yield event
 
     async def title(self, turn: Turn, user_text: str, reply_text: str) -> str | None:
-        return None
+        """A title from the workflow's first model; None (the runtime's fallback) without a provider."""
+        router = self.registry.router
+        if router is None or router.offline:
+            return None
+        _, compiled = await self.registry.load(turn.session.workflow_id, turn.session.workflow_version)
+        model = router.resolve(compiled.models[0] if compiled.models else None)
+        agent: Agent[Any] = Agent(name="Titler", instructions=TITLE_INSTRUCTIONS, model=model)
+        exchange = f"User: {user_text[:2000]}\n\nAssistant: {reply_text[:2000]}"
+        result = await asyncio.wait_for(
+            Runner.run(agent, exchange, run_config=RunConfig(tracing_disabled=True)), TITLE_TIMEOUT
+        )
+        lines = str(result.final_output).strip().splitlines()
+        title = lines[0].strip().strip('"').strip() if lines else ""
+        return title[:100] or None
 
 
 class _GuardrailStop(Exception):
