@@ -55,6 +55,20 @@ def starlette_app() -> Any:
     return Starlette(routes=[Route("/", endpoint)])
 
 
+def fastapi_app() -> Any:
+    """A third reference: FastAPI's own per-request machinery around an endpoint that does nothing."""
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+
+    app = FastAPI()
+
+    @app.get("/")
+    async def endpoint() -> Response:
+        return Response(_BARE_BODY, media_type="application/json")
+
+    return app
+
+
 #: Shared by all servers, so the ratio compares applications and not server settings.
 UVICORN_OPTIONS: dict[str, Any] = {
     "host": "127.0.0.1",
@@ -70,7 +84,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("kind", choices=["app", "bare", "starlette"])
+    parser.add_argument("kind", choices=["app", "bare", "starlette", "fastapi"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database", help="database URL (app only)")
     parser.add_argument("--data-dir", type=Path, help="data directory (app only)")
@@ -82,6 +96,8 @@ def main() -> None:
         app = bare_app
     elif args.kind == "starlette":
         app = starlette_app()
+    elif args.kind == "fastapi":
+        app = fastapi_app()
     else:
         from chatkit_host.app import create_app
         from chatkit_host.settings import Settings

@@ -179,6 +179,7 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
 
         bare = stack.enter_context(serve("bare", ["bare"], "/", server_cpu))
         starlette = stack.enter_context(serve("starlette", ["starlette"], "/", server_cpu))
+        fastapi = stack.enter_context(serve("fastapi", ["fastapi"], "/", server_cpu))
         app_small = app("small", small_url)
         app_large = app("large", large_url)
         check_answers(app_small, api_key, small)
@@ -187,6 +188,7 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
         loads = [
             (bare, Request("bare ASGI JSON", "/")),
             (starlette, Request("minimal Starlette JSON route", "/")),
+            (fastapi, Request("minimal FastAPI route", "/")),
             (app_small, Request("sessions.create", "/v1/chatkit/sessions", "POST", SESSION_BODY, api_key)),
             (app_small, Request("threads.list", "/v1/chatkit/threads?limit=20", api_key=api_key)),
         ]
@@ -291,11 +293,13 @@ def main() -> None:
         f"### Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
         f"Python {sys.version.split()[0]}\n",
         "Command: `python bench/rest_api.py " + " ".join(sys.argv[1:]) + "`\n",
+        "Load average at the start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()) + "\n",
     ]
     with tempfile.TemporaryDirectory(prefix="chatkit-bench-") as tmp:
         for backend in args.backends.split(","):
             report += bench_backend(backend.strip(), args, Path(tmp))
-    report.append(f"(whole run: {time.monotonic() - started:.0f} s)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    report.append(f"(whole run: {time.monotonic() - started:.0f} s; load average at the end: {load})")
     print("\n".join(report))
 
 
