@@ -169,3 +169,19 @@ def test_serve_workflow_option_publishes_the_example(tmp_path: Path) -> None:
         assert version["source"] == example.read_text()
         assert version["agents"] == ["triage", "billing"]
         assert set(version["state_variables"]) == {"tier", "company"}
+
+
+def test_workflow_list_pages_with_the_builtin_first(sqlite_server: RunningServer) -> None:
+    for workflow_id in ("a1", "a2", "a3"):
+        publish(sqlite_server, id=workflow_id)
+    admin = sqlite_server.admin()
+
+    def page(**params: Any) -> tuple[list[str], bool, str | None]:
+        body = admin.get("/v1/chatkit/workflows", params={"order": "asc", **params}).json()
+        return [w["id"] for w in body["data"]], body["has_more"], body["last_id"]
+
+    assert page(limit=2) == (["default", "a1"], True, "a1")
+    assert page(limit=2, after="a1") == (["a2", "a3"], False, "a3")
+    assert page(limit=1) == (["default"], True, "default")
+    assert page(limit=1, after="default") == (["a1"], True, "a1")
+    assert page(limit=10) == (["default", "a1", "a2", "a3"], False, "a3")

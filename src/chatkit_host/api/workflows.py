@@ -110,17 +110,16 @@ async def list_workflows(
     paging: Paging,
     include_archived: Annotated[bool, Query(description="Also list archived workflows.")] = False,
 ) -> Response:
+    # The built-in workflow is not a row: it heads the first page, and a cursor naming it means "the rows".
+    after = None if paging.after == DEFAULT_WORKFLOW_ID else paging.after
+    with_default = paging.after is None and paging.before is None and paging.limit > 0
+    limit = paging.limit - 1 if with_default else paging.limit
     page = await _store(context).list_workflows(
-        after=paging.after,
-        before=paging.before,
-        limit=paging.limit,
-        order=paging.order,
-        include_archived=include_archived,
+        after=after, before=paging.before, limit=limit, order=paging.order, include_archived=include_archived
     )
     data = [workflow_to_rest(w) for w in page.data]
-    if paging.after is None and paging.before is None and paging.limit > 0:
-        # The built-in workflow is not a row; it heads the first page only.
-        data = [_default_workflow(context), *data][: paging.limit]
+    if with_default:
+        data = [_default_workflow(context), *data]
     return json_response(list_body(data, page.has_more))
 
 
