@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
@@ -116,6 +118,32 @@ def test_oversized_uploads_are_refused_and_leave_nothing(server: RunningServer) 
     ok = httpx.put(url, content=b"y" * (1024 * 1024))
     assert ok.status_code == 200, ok.text
     assert [p.stat().st_size for p in _files(server.settings)] == [1024 * 1024]
+
+
+def test_chunked_multipart_without_length_is_cut_off(sqlite_server: RunningServer) -> None:
+    """2 MiB sent with no Content-Length, then the client waits: the server must answer without the rest."""
+    config = {"chatkit_configuration": {"file_upload": {"enabled": True, "max_file_size": 1}}}
+    rt = Runtime.for_user(sqlite_server, **config)
+    boundary = "chatkit-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    address = urlparse(sqlite_server.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=15) as sock:
+        request = (
+            "POST /chatkit/upload HTTP/1.1\r\n"
+            f"Host: {address.netloc}\r\nAuthorization: Bearer {rt.secret}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ).encode()
+        chunks = [head] + [b"z" * 65536] * 32
+        request += b"".join(f"{len(c):x}\r\n".encode() + c + b"\r\n" for c in chunks)
+        sock.sendall(request)
+        # No terminating chunk: a server that spools the whole body first would wait here forever.
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"chatkit.file_too_large" in answer
+    assert _files(sqlite_server.settings) == []
 
 
 def test_max_files_per_session(sqlite_server: RunningServer) -> None:

@@ -98,7 +98,7 @@ def require_uploads(session: SessionRecord) -> None:
         )
 
 
-def _too_large(session: SessionRecord) -> PayloadTooLarge:
+def too_large(session: SessionRecord) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"The file is larger than this session's limit of {session.max_file_size_mb} MB.",
         param="size",
@@ -121,7 +121,7 @@ async def create(call: Call, params: AttachmentCreateParams) -> Attachment:
     if params.size < 0:
         raise BadRequest("'size' must not be negative.", param="params.size", code="invalid_value")
     if params.size > session.max_file_size_mb * MB:
-        raise _too_large(session)
+        raise too_large(session)
     await _require_room(call)
     record = AttachmentRecord(
         id=ids.new_id(ids.ATTACHMENT),
@@ -148,7 +148,7 @@ async def receive(call: Call, record: AttachmentRecord, chunks: AsyncIterator[by
     try:
         key, size = await call.context.files.save(chunks, session.max_file_size_mb * MB)
     except UploadTooLarge as exc:
-        raise _too_large(session) from exc
+        raise too_large(session) from exc
     stored = dataclasses.replace(record, size=size, storage_key=key)
     await call.context.store.save_attachment(stored)
     return to_wire(call, stored)
@@ -175,7 +175,7 @@ async def upload_direct(call: Call, name: str, mime_type: str, chunks: AsyncIter
     try:
         key, size = await call.context.files.save(chunks, session.max_file_size_mb * MB)
     except UploadTooLarge as exc:
-        raise _too_large(session) from exc
+        raise too_large(session) from exc
     stored = dataclasses.replace(record, declared_size=size, size=size, storage_key=key)
     await call.context.store.save_attachment(stored)
     return to_wire(call, stored)

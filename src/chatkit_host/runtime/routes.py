@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.datastructures import UploadFile
+from starlette.types import Message
 
 from chatkit_host.api.http import bearer_token, get_context
 from chatkit_host.context import AppContext
@@ -130,6 +131,27 @@ def _precheck_size(request: Request, session: SessionRecord) -> None:
         )
 
 
+def _bounded(request: Request, session: SessionRecord) -> Request:
+    """The request, refusing the body once it passes the session's file limit (plus multipart framing).
+
+    Starlette spools a multipart file before we see it; without this a chunked upload with no
+    Content-Length could make it spool any amount of data.
+    """
+    limit = session.max_file_size_mb * attachments.MB + MULTIPART_SLACK
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise attachments.too_large(session)
+        return message
+
+    return Request(request.scope, receive)
+
+
 def _is_multipart(request: Request) -> bool:
     return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
 
@@ -142,7 +164,7 @@ async def upload_direct(request: Request) -> Response:
     if not _is_multipart(request):
         raise BadRequest("Send the file as multipart/form-data in a field named 'file'.", param="file")
     call = _call(request, context, session)
-    async with request.form(max_files=1, max_fields=10) as form:
+    async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("Missing the multipart field 'file'.", param="file", code="missing_required_parameter")
@@ -172,7 +194,7 @@ async def upload_two_phase(
     _precheck_size(request, session)
     call = _call(request, context, session)
     if _is_multipart(request):
-        async with request.form(max_files=1, max_fields=10) as form:
+        async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise BadRequest("Missing the multipart field 'file'.", param="file", code="missing_required_parameter")
