@@ -128,3 +128,21 @@ def test_events_arrive_while_the_answer_is_still_being_written(slow_server: Runn
         assert "assistant_message" not in stored
         rest = list(events)
     assert rest[-1].type == "thread.updated"
+
+
+def test_a_failure_after_the_stream_started_is_an_error_event(slow_server: RunningServer) -> None:
+    """The thread is deleted (through REST) while its answer streams: saving the answer fails in-band."""
+    rt = Runtime.for_user(slow_server)
+    admin = slow_server.admin()
+    body = {"type": "threads.create", "params": {"input": text_input("answer into the void")}}
+    events: list[Any] = []
+    with rt.http.stream("POST", "/chatkit", json=body) as response:
+        assert response.status_code == 200
+        for event in _events(response):
+            events.append(event)
+            if event.type == "stream_options":
+                thread_id = events[0].thread.id
+                assert admin.delete(f"/v1/chatkit/threads/{thread_id}").status_code == 200
+    assert events[-1].type == "error" and events[-1].code == "stream.error" and events[-1].allow_retry
+    assert not any(e.type == "thread.item.done" and e.item.type == "assistant_message" for e in events)
+    assert admin.get(f"/v1/chatkit/threads/{thread_id}").status_code == 404
