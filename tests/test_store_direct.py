@@ -1,0 +1,109 @@
+"""The SQLite fast path of the store: group commit, per-write rollback, and falling back when the lock is taken."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from chatkit_host import ids
+from chatkit_host.settings import Settings
+from chatkit_host.store import SessionRecord, Store
+from chatkit_host.store.migrate import upgrade
+from chatkit_host.store.records import Order
+from tests.seed import _seed
+
+
+def _session(secret_hash: str) -> SessionRecord:
+    return SessionRecord(
+        id=ids.new_id(ids.SESSION),
+        secret_hash=secret_hash,
+        user="u",
+        workflow_id="default",
+        workflow_version=None,
+        state_variables={"plan": "pro"},
+        tracing_enabled=True,
+        created_at=1.0,
+        expires_at=601.0,
+        cancelled_at=None,
+        max_requests_per_1_minute=10,
+        titling_enabled=True,
+        upload_enabled=False,
+        max_file_size_mb=512,
+        max_files=10,
+        history_enabled=True,
+        recent_threads=None,
+    )
+
+
+async def _open(tmp_path: Path) -> Store:
+    url = f"sqlite:///{tmp_path / 'direct.db'}"
+    await upgrade(url)
+    store = Store.open(url)
+    assert store.engines.direct is not None
+    return store
+
+
+def test_concurrent_writes_share_commits_and_a_failing_one_rolls_back_alone(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = await _open(tmp_path)
+        try:
+            records = [_session(f"hash-{n}") for n in range(60)]
+            # Same secret hash as another session in the same batch: violates the unique index.
+            clash = dataclasses.replace(records[7], id=ids.new_id(ids.SESSION))
+            outcomes = await asyncio.gather(
+                *(store.create_session(r) for r in records[:30]),
+                store.create_session(clash),
+                *(store.create_session(r) for r in records[30:]),
+                return_exceptions=True,
+            )
+            failures = [o for o in outcomes if isinstance(o, BaseException)]
+            assert len(failures) == 1 and isinstance(failures[0], sqlite3.IntegrityError)
+            for record in records:
+                assert await store.get_session(record.id) == record
+            assert await store.get_session(clash.id) is None
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = await _open(tmp_path)
+        try:
+            record = _session("while-locked")
+            async with store.engines.write.begin() as conn:  # BEGIN IMMEDIATE: holds the write lock
+                await conn.execute(text("SELECT 1"))
+                pending = asyncio.create_task(store.create_session(record))
+                await asyncio.sleep(0.2)
+                # The event loop kept running (this coroutine resumed) and the write has not jumped the lock.
+                assert not pending.done()
+            await asyncio.wait_for(pending, 15)
+            assert await store.get_session(record.id) == record
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_direct_reads_see_writes_of_other_connections(tmp_path: Path, order: Order) -> None:
+    async def scenario() -> None:
+        settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'direct.db'}")
+        await upgrade(settings.resolved_database_url)
+        created = await _seed(settings, ["a", "b", "a"], 0)  # written by another Store, as another process would
+        store = Store.open(settings.resolved_database_url)
+        try:
+            page = await store.list_threads(user="a", after=None, before=None, limit=5, order=order)
+            expected = [created[0], created[2]]
+            assert [t.id for t in page.data] == (expected if order == "asc" else expected[::-1])
+            assert not page.has_more
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
