@@ -288,22 +288,7 @@ class Store:
 
     async def save_thread(self, record: ThreadRecord) -> None:
         """Insert or update a thread; the owner and creating session never change once set."""
-        values = record.__dict__ | {"metadata": _json_or_none(record.metadata or None)}
-        table = schema.threads
-        async with self.engines.write.begin() as conn:
-            result = await conn.execute(
-                update(table)
-                .where(table.c.id == record.id)
-                .values(
-                    title=values["title"],
-                    status=values["status"],
-                    status_reason=values["status_reason"],
-                    updated_at=values["updated_at"],
-                    metadata=values["metadata"],
-                )
-            )
-            if result.rowcount == 0:
-                await conn.execute(insert(table).values(**values))
+        await self.save_records(thread=record)
 
     async def delete_thread(self, thread_id: str) -> list[AttachmentRecord] | None:
         """Delete a thread with its items, attachments and feedback in one transaction.
@@ -351,17 +336,7 @@ class Store:
 
     async def save_item(self, record: ItemRecord, *, touch_thread_at: float | None = None) -> None:
         """Insert or replace an item (keyed by id) and optionally bump the thread's ``updated_at``."""
-        table = schema.items
-        async with self.engines.write.begin() as conn:
-            result = await conn.execute(
-                update(table)
-                .where(table.c.id == record.id, table.c.thread_id == record.thread_id)
-                .values(type=record.type, data=record.data)
-            )
-            if result.rowcount == 0:
-                await conn.execute(insert(table).values(**record.__dict__))
-            if touch_thread_at is not None:
-                await _touch(conn, record.thread_id, touch_thread_at)
+        await self.save_records(items=[record], touch_thread_at=touch_thread_at)
 
     async def save_records(
         self,
@@ -373,8 +348,8 @@ class Store:
     ) -> None:
         """Upsert a thread, attachments and items in one transaction: one round trip for a turn's writes.
 
-        Same semantics as :meth:`save_thread`, :meth:`save_attachment` and :meth:`save_item` (owner and
-        creating session never change; items are keyed by id within their thread).
+        The one write path for these records (``save_thread``, ``save_item`` and ``save_attachment`` call it):
+        a thread's owner and creating session never change; items are keyed by id within their thread.
         """
         direct = self.engines.direct
         if direct is not None:
@@ -483,15 +458,8 @@ class Store:
     # -- attachments ----------------------------------------------------------------------------------
 
     async def save_attachment(self, record: AttachmentRecord) -> None:
-        table = schema.attachments
-        async with self.engines.write.begin() as conn:
-            result = await conn.execute(
-                update(table)
-                .where(table.c.id == record.id)
-                .values(thread_id=record.thread_id, size=record.size, storage_key=record.storage_key)
-            )
-            if result.rowcount == 0:
-                await conn.execute(insert(table).values(**record.__dict__))
+        """Insert an attachment, or record its thread, size and storage key once known."""
+        await self.save_records(attachments=[record])
 
     async def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
         async with self.engines.read.connect() as conn:
