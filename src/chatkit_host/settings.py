@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -45,32 +46,13 @@ class Settings:
         return f"sqlite:///{(self.data_dir / 'chatkit.db').resolve()}"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-        """Settings from ``CHATKIT_HOST_*`` variables; explicit ``overrides`` that are not None win."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from the variables in :data:`ENVIRONMENT`; explicit ``overrides`` that are not None win."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        if env.get("CHATKIT_HOST_DATA_DIR"):
-            values["data_dir"] = Path(env["CHATKIT_HOST_DATA_DIR"])
-        if env.get("CHATKIT_HOST_DATABASE_URL"):
-            values["database_url"] = env["CHATKIT_HOST_DATABASE_URL"]
-        if env.get("CHATKIT_HOST_REDIS_URL"):
-            values["redis_url"] = env["CHATKIT_HOST_REDIS_URL"]
-        if env.get("CHATKIT_HOST_API_KEY"):
-            values["api_keys"] = tuple(k.strip() for k in env["CHATKIT_HOST_API_KEY"].split(",") if k.strip())
-        if env.get("CHATKIT_HOST_PUBLIC_URL"):
-            values["public_url"] = env["CHATKIT_HOST_PUBLIC_URL"]
-        if env.get("CHATKIT_HOST_PLAYGROUND"):
-            values["playground"] = env["CHATKIT_HOST_PLAYGROUND"].lower() in ("1", "true", "yes", "on")
-        if env.get("OPENAI_API_KEY"):
-            values["openai_api_key"] = env["OPENAI_API_KEY"]
-        if env.get("CHATKIT_HOST_OPENAI_BASE_URL"):
-            values["openai_base_url"] = env["CHATKIT_HOST_OPENAI_BASE_URL"]
-        if env.get("CHATKIT_HOST_OPENAI_API"):
-            values["openai_api"] = env["CHATKIT_HOST_OPENAI_API"]
-        if env.get("CHATKIT_HOST_DEFAULT_MODEL"):
-            values["default_model"] = env["CHATKIT_HOST_DEFAULT_MODEL"]
-        if env.get("CHATKIT_HOST_OTLP_ENDPOINT"):
-            values["otlp_endpoint"] = env["CHATKIT_HOST_OTLP_ENDPOINT"]
+        for variable, (name, parse) in ENVIRONMENT.items():
+            if env.get(variable):
+                values[name] = parse(env[variable])
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key not in known:
@@ -78,3 +60,27 @@ class Settings:
             if value is not None:
                 values[key] = value
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _keys(value: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in value.split(",") if key.strip())
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+#: Environment variable -> (setting, parser). ``docs/settings.md`` documents each; a test keeps them in step.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
+    "CHATKIT_HOST_DATA_DIR": ("data_dir", Path),
+    "CHATKIT_HOST_DATABASE_URL": ("database_url", str),
+    "CHATKIT_HOST_REDIS_URL": ("redis_url", str),
+    "CHATKIT_HOST_API_KEY": ("api_keys", _keys),
+    "CHATKIT_HOST_PUBLIC_URL": ("public_url", str),
+    "CHATKIT_HOST_PLAYGROUND": ("playground", _flag),
+    "OPENAI_API_KEY": ("openai_api_key", str),
+    "CHATKIT_HOST_OPENAI_BASE_URL": ("openai_base_url", str),
+    "CHATKIT_HOST_OPENAI_API": ("openai_api", str),
+    "CHATKIT_HOST_DEFAULT_MODEL": ("default_model", str),
+    "CHATKIT_HOST_OTLP_ENDPOINT": ("otlp_endpoint", str),
+}

@@ -50,7 +50,6 @@ _database_option = click.option(
     envvar="CHATKIT_HOST_REDIS_URL",
     help="redis://HOST:PORT/DB shared by all replicas for rate limits.",
 )
-@click.option("--workers", default=1, show_default=True, type=int, help="Server processes.")
 @click.option(
     "--workflow",
     "workflow_paths",
@@ -65,7 +64,6 @@ def serve(
     database_url: str | None,
     data_dir: Path | None,
     redis_url: str | None,
-    workers: int,
     workflow_paths: tuple[Path, ...],
     log_level: str,
 ) -> None:
@@ -90,8 +88,6 @@ def serve(
     upgrade_sync(settings.resolved_database_url)
     from chatkit_host.app import create_app
 
-    if workers > 1:
-        raise click.UsageError("--workers > 1: run several `serve` processes behind a load balancer with --redis.")
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True)
 
 
