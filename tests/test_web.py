@@ -35,6 +35,28 @@ def test_static_files_have_module_friendly_types(sqlite_server: RunningServer) -
     assert css.headers["content-type"].startswith("text/css")
 
 
+def test_component_files_may_be_loaded_by_other_origins_but_pages_may_not(sqlite_server: RunningServer) -> None:
+    """A cross-origin ``<script type=module>`` is a CORS fetch; the pages themselves stay same-origin."""
+    client = sqlite_server.client()
+    headers = {"Origin": "http://embedder.test"}
+    for path in (
+        "/static/chatkit-ui.js",
+        "/static/chat/element.js",
+        "/static/chat/chat.css",
+        "/static/chatkit-host-fetch.js",
+    ):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert response.headers["cross-origin-resource-policy"] == "cross-origin"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    for path in ("/", "/admin", "/static/playground.html", "/static/admin.html"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200
+        assert "access-control-allow-origin" not in response.headers
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
 @pytest.mark.parametrize(
     "path",
     [

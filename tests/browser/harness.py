@@ -66,11 +66,26 @@ def start_server(
     return RunningServer(base_url=base_url, settings=settings, admin_key=ADMIN_KEY, stack=stack)
 
 
+#: Where the README's embedding snippet says chatkit-host runs; tests put their server there.
+README_CHAT_ORIGIN = "https://chat.example"
+
+
+def readme_embed_snippet(chat_origin: str) -> str:
+    """The README's HTML embedding snippet, pointed at ``chat_origin``."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Open chat UI, playground and admin console") :]
+    snippet = section[section.index("```html no-test\n") + len("```html no-test\n") : section.index("\n```\n")]
+    assert README_CHAT_ORIGIN in snippet, "the README snippet should name the chat server's origin"
+    return snippet.replace(README_CHAT_ORIGIN, chat_origin.rstrip("/"))
+
+
 @dataclass
 class Watch:
     """What the pages of one browser context did: requests by URL, console errors, page errors."""
 
     base_url: str
+    #: Origins besides the server that the pages may talk to (the embedding site's own, in embed tests).
+    allowed_origins: tuple[str, ...] = ()
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     #: Browser-logged "Failed to load resource" lines for answers a test provokes on purpose (401, 429).
@@ -91,9 +106,11 @@ class Watch:
         self.errors.append(f"console.{message.type}: {text}")
 
     def foreign_requests(self) -> list[str]:
-        own = self.base_url.rstrip("/")
+        own = [o.rstrip("/") for o in (self.base_url, *self.allowed_origins)]
         return [
-            u for u in self.requests if not (u == own or u.startswith(own + "/") or u.startswith(("data:", "blob:")))
+            u
+            for u in self.requests
+            if not (any(u == o or u.startswith(o + "/") for o in own) or u.startswith(("data:", "blob:")))
         ]
 
     def check(self) -> None:

@@ -32,6 +32,7 @@ from tests.browser.harness import (
     new_context,
     open_admin,
     open_playground,
+    readme_embed_snippet,
     screenshot,
     send,
     start_server,
@@ -200,12 +201,6 @@ def test_an_expiring_secret_is_renewed_and_the_chat_goes_on(browser: Browser, st
     watch.check()
 
 
-def readme_embed_snippet() -> str:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme[readme.index("## Open chat UI, playground and admin console") :]
-    return section[section.index("```html no-test\n") + len("```html no-test\n") : section.index("\n```\n")]
-
-
 def test_the_readme_embedding_snippet_works(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     """The README's snippet in a host page whose own backend mints sessions with the admin key."""
     server = start_server(stack, tmp_path)
@@ -221,7 +216,7 @@ def test_the_readme_embedding_snippet_works(browser: Browser, stack: ExitStack, 
         route.fulfill(status=200, content_type="application/json", json={"client_secret": session["client_secret"]})
 
     head = "<!doctype html><html><head><title>Host</title><link rel=icon href='data:,'></head>"
-    html = f"{head}<body>{readme_embed_snippet()}</body></html>"
+    html = f"{head}<body>{readme_embed_snippet(server.base_url)}</body></html>"
     context.route(
         f"{server.base_url}/host.html", lambda route: route.fulfill(status=200, content_type="text/html", body=html)
     )

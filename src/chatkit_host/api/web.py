@@ -39,6 +39,15 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+#: Static files may be loaded by pages of other origins that embed the component. A module script is
+#: always fetched in CORS mode, so without these headers ``<script type=module src=...>`` from another
+#: origin fails; the files are public code and styles, so any origin may read them. The resource policy
+#: keeps them loadable by embedders that isolate themselves (``Cross-Origin-Embedder-Policy``).
+STATIC_HEADERS = {
+    **PAGE_HEADERS,
+    "Access-Control-Allow-Origin": "*",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
 _TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -88,9 +97,9 @@ def _static_file(relative: str) -> Path:
     return path
 
 
-def _file_response(path: Path) -> FileResponse:
+def _file_response(path: Path, headers: dict[str, str] = PAGE_HEADERS) -> FileResponse:
     media_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media_type, headers=PAGE_HEADERS)
+    return FileResponse(path, media_type=media_type, headers=headers)
 
 
 @router.get("/", summary="The playground page.")
@@ -105,7 +114,9 @@ async def admin_page() -> FileResponse:
 
 @router.get("/static/{relative:path}", summary="A file of the chat UI.")
 async def static_file(relative: str) -> FileResponse:
-    return _file_response(_static_file(relative))
+    path = _static_file(relative)
+    # The HTML pages stay same-origin only: they are pages, not parts of the component.
+    return _file_response(path, PAGE_HEADERS if path.suffix == ".html" else STATIC_HEADERS)
 
 
 def _check_same_origin(request: Request) -> None:

@@ -63,11 +63,12 @@ export async function* readEvents(body, signal) {
   }
 }
 
-function sameOrigin(url) {
+/** The absolute form of `url` resolved against `base`, or null when it is not a URL. */
+function resolve(url, base) {
   try {
-    return new URL(url, window.location.href).origin === window.location.origin;
+    return new URL(url, base);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -79,9 +80,19 @@ export class ChatApi {
   constructor(api, locale) {
     if (!api || !api.url) throw new TypeError("options.api.url is required");
     this.url = api.url;
+    // The chat server may live on another origin than the page that embeds the component; URLs it
+    // hands out (previews, upload targets) are "ours" when they point at it, not at the page.
+    this.serverUrl = resolve(api.url, window.location.href)?.href || window.location.href;
+    this.serverOrigin = new URL(this.serverUrl).origin;
     this.fetchImpl = api.fetch || ((...args) => window.fetch(...args));
     this.uploadStrategy = api.uploadStrategy || null;
     this.locale = locale;
+  }
+
+  /** Whether `url` (relative URLs count from `api.url`) points at the chat server. */
+  isServerUrl(url) {
+    const absolute = resolve(url, this.serverUrl);
+    return absolute !== null && absolute.origin === this.serverOrigin;
   }
 
   headers(extra = {}) {
@@ -129,7 +140,7 @@ export class ChatApi {
 
   /** Fetches a URL of this server with the client secret, for previews that need it. */
   async fetchBlob(url) {
-    const response = sameOrigin(url) ? await this.fetchImpl(url, { method: "GET" }) : null;
+    const response = this.isServerUrl(url) ? await this.fetchImpl(url, { method: "GET" }) : null;
     if (!response || !response.ok) return null;
     return response.blob();
   }
@@ -172,7 +183,7 @@ export class ChatApi {
 
   async send(url, method, body, headers) {
     // The client secret goes only to this server; a presigned object-store URL gets a plain fetch.
-    const doFetch = sameOrigin(url) ? this.fetchImpl : (...args) => window.fetch(...args);
+    const doFetch = this.isServerUrl(url) ? this.fetchImpl : (...args) => window.fetch(...args);
     let response;
     try {
       response = await doFetch(url, { method, body, headers: this.headers(headers) });

@@ -166,6 +166,7 @@ export class ChatKitHostElement extends HTMLElement {
     return {
       t: this.t,
       scheme: this.scheme,
+      serverUrl: this.api ? this.api.serverUrl : undefined,
       itemActions: this.itemActions,
       feedbackGiven: this.feedbackGiven,
       streamingItemId: this.streaming ? this.streaming.itemId : null,

@@ -258,7 +258,7 @@ export function renderItem(item, ctx) {
       break;
     case "widget": {
       node = el("div", "ck-msg ck-widget-item");
-      node.append(renderWidget(item.widget, { scheme: ctx.scheme, onAction: (action, form, source) => ctx.onWidgetAction(item, action, form, source) }));
+      node.append(renderWidget(item.widget, { scheme: ctx.scheme, serverUrl: ctx.serverUrl, onAction: (action, form, source) => ctx.onWidgetAction(item, action, form, source) }));
       break;
     }
     case "workflow":

@@ -74,20 +74,26 @@ function applyBox(node, c, scheme) {
   if (c.border) s.border = `${typeof c.border === "number" ? c.border : c.border.size || 1}px solid var(--ck-border)`;
 }
 
-function sameOriginOrData(src) {
-  if (typeof src !== "string") return false;
-  if (/^data:image\/(png|jpeg|gif|webp);base64,/.test(src)) return true;
+/**
+ * The URL to load a widget image from: a `data:image/...` URL, or one on the chat server (relative
+ * paths count from the server, which may be on another origin than the page); else null.
+ */
+function imageSource(src, serverUrl) {
+  if (typeof src !== "string") return null;
+  if (/^data:image\/(png|jpeg|gif|webp);base64,/.test(src)) return src;
   try {
-    return new URL(src, window.location.href).origin === window.location.origin;
+    const server = new URL(serverUrl || window.location.href, window.location.href);
+    const url = new URL(src, server);
+    return url.origin === server.origin ? url.href : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
 /**
  * Renders a widget root.
  * @param {object} widget the root component
- * @param {{scheme: string, onAction: (action: object, form: HTMLFormElement|null, source: Element) => void}} ctx
+ * @param {{scheme: string, serverUrl?: string, onAction: (action: object, form: HTMLFormElement|null, source: Element) => void}} ctx
  */
 export function renderWidget(widget, ctx) {
   const root = el("div", "ck-widget");
@@ -222,9 +228,10 @@ function renderComponent(c, ctx, form) {
       node.setAttribute("aria-hidden", "true");
       break;
     case "Image": {
-      if (sameOriginOrData(c.src)) {
+      const src = imageSource(c.src, ctx.serverUrl);
+      if (src) {
         node = el("img", "ck-w-image");
-        node.src = c.src;
+        node.src = src;
         node.alt = c.alt || "";
         for (const key of ["width", "height", "size"]) {
           const len = safeLength(c[key]);
