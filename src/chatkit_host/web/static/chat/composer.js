@@ -57,6 +57,9 @@ export class Composer {
     this.attachButton = el("button", "ck-icon-btn ck-attach");
     this.attachButton.type = "button";
     this.attachButton.append(icon("clip"));
+    // ChatKit's `composer.models`: the choice goes out as `inference_options.model` with each message.
+    this.modelSelect = el("select", "ck-model");
+    this.modelSelect.hidden = true;
     this.textarea = el("textarea", "ck-input");
     this.textarea.rows = 1;
     this.sendButton = el("button", "ck-send");
@@ -65,7 +68,7 @@ export class Composer {
     this.reason.hidden = true;
     this.reason.setAttribute("role", "status");
     this.disclaimer = el("div", "ck-disclaimer");
-    this.row.append(this.attachButton, this.textarea, this.sendButton);
+    this.row.append(this.attachButton, this.modelSelect, this.textarea, this.sendButton);
     this.node.append(this.reason, this.chips, this.row, this.fileInput, this.disclaimer);
 
     this.attachButton.addEventListener("click", () => this.fileInput.click());
@@ -108,10 +111,40 @@ export class Composer {
       const accept = Array.isArray(attachments.accept) ? attachments.accept : Object.entries(attachments.accept).flatMap(([k, v]) => [k, ...v]);
       this.fileInput.accept = accept.join(",");
     } else this.fileInput.removeAttribute("accept");
+    this.configureModels(Array.isArray(this.options.models) ? this.options.models : [], t);
     this.textarea.placeholder = this.options.placeholder || t("placeholder");
     this.textarea.setAttribute("aria-label", t("messageLabel"));
     this.disclaimer.replaceChildren(...(disclaimerNode ? [disclaimerNode] : []));
     this.refresh();
+  }
+
+  /** Fills the model picker from `[{id, label, description, default, disabled}]`, keeping a still-offered choice. */
+  configureModels(models, t) {
+    const previous = this.modelSelect.value;
+    const usable = models.filter((m) => m && typeof m.id === "string" && m.id);
+    this.modelSelect.replaceChildren(
+      ...usable.map((m) => {
+        const option = el("option", null, m.label || m.id);
+        option.value = m.id;
+        option.disabled = Boolean(m.disabled);
+        if (m.description) option.title = String(m.description);
+        return option;
+      }),
+    );
+    const enabled = usable.filter((m) => !m.disabled);
+    const keep = enabled.find((m) => m.id === previous);
+    const chosen = keep || enabled.find((m) => m.default) || enabled[0];
+    if (chosen) this.modelSelect.value = chosen.id;
+    this.modelSelect.hidden = usable.length === 0;
+    this.modelSelect.setAttribute("aria-label", t("model"));
+    this.modelSelect.title = t("model");
+  }
+
+  /** The model picked for the next message, or null when the page offers no models. */
+  selectedModel() {
+    if (this.modelSelect.hidden) return null;
+    const option = this.modelSelect.selectedOptions[0];
+    return option && !option.disabled ? option.value : null;
   }
 
   attachmentsEnabled() {
@@ -198,6 +231,7 @@ export class Composer {
     const empty = !this.textarea.value.trim() && !this.attachments.length;
     this.textarea.disabled = Boolean(this.disabledReason);
     this.attachButton.disabled = Boolean(this.disabledReason) || this.streaming;
+    this.modelSelect.disabled = Boolean(this.disabledReason) || this.streaming;
     this.reason.hidden = !this.disabledReason;
     this.reason.textContent = this.disabledReason || "";
     if (this.streaming) {

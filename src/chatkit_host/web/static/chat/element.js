@@ -355,7 +355,8 @@ export class ChatKitHostElement extends HTMLElement {
   }
 
   async sendContent(content, attachments) {
-    const input = { content, attachments: attachments.map((a) => a.id), inference_options: {} };
+    const model = this.composer.selectedModel();
+    const input = { content, attachments: attachments.map((a) => a.id), inference_options: model ? { model } : {} };
     if (this.thread) await this.runStream("threads.add_user_message", { thread_id: this.thread.id, input });
     else await this.runStream("threads.create", { input });
   }
