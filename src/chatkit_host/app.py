@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.types import ASGIApp
 
 from chatkit_host import __version__
 from chatkit_host.api import ROUTERS
@@ -69,14 +70,25 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         docs_url="/docs",
         redoc_url=None,
+        # FastAPI's native OpenTelemetry checks, per request, whether a provider is configured; chatkit-host
+        # traces workflow runs itself, so the check is pure overhead on the hot routes.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     for router in ROUTERS:
         app.include_router(router)
-    # Added first, so it sits inside any middleware added later and those still see every request.
-    app.add_middleware(
-        DirectRoutes, routes=[r for router in ROUTERS for r in router.routes], handlers=EXCEPTION_HANDLERS
-    )
-    app.add_middleware(RuntimeCORS)  # outside DirectRoutes, so runtime errors carry the CORS headers too
+    app.add_middleware(RuntimeCORS)
+    build_middleware_stack = app.build_middleware_stack
+
+    def build_with_direct_routes() -> ASGIApp:
+        # Outside the whole stack, so the hot routes skip its layers (server errors, body limit, CORS for
+        # /chatkit paths, which they are not); DirectRoutes answers unexpected errors as the stack would.
+        return DirectRoutes(
+            build_middleware_stack(),
+            routes=[r for router in ROUTERS for r in router.routes],
+            handlers=EXCEPTION_HANDLERS,
+        )
+
+    app.build_middleware_stack = build_with_direct_routes  # type: ignore[method-assign]
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -23,16 +23,25 @@ HIDDEN_FROM_REST = (
 
 
 def thread_to_rest(thread: ThreadRecord) -> dict[str, Any]:
-    status: dict[str, Any] = {"type": thread.status}
-    if thread.status != "active":
-        status["reason"] = thread.status_reason
+    return thread_columns_to_rest(
+        thread.id, thread.created_at, thread.title, thread.status, thread.status_reason, thread.user
+    )
+
+
+def thread_columns_to_rest(
+    thread_id: str, created_at: float, title: str | None, status: str, status_reason: str | None, user: str
+) -> dict[str, Any]:
+    """The REST thread from its columns; list pages call it on rows directly (``Store.list_threads_as``)."""
+    status_body: dict[str, Any] = {"type": status}
+    if status != "active":
+        status_body["reason"] = status_reason
     return {
-        "id": thread.id,
+        "id": thread_id,
         "object": "chatkit.thread",
-        "created_at": int(thread.created_at),
-        "title": thread.title,
-        "status": status,
-        "user": thread.user,
+        "created_at": int(created_at),
+        "title": title,
+        "status": status_body,
+        "user": user,
     }
 
 

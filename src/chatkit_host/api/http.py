@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Annotated, Any, Literal, TypeVar
+from functools import lru_cache
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
+import annotated_types
 import orjson
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -164,8 +167,109 @@ def list_body(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
     }
 
 
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]+(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]+)*")
+_DIGITS = re.compile(r"0|[1-9][0-9]{0,8}")
+
+
+class _Unsure(Exception):
+    """A value the quick check does not vouch for; pydantic decides (and words any error)."""
+
+
+def _quick_int(low: int | None, high: int | None) -> Callable[[str], Any]:
+    def check(value: str) -> int:
+        if not _DIGITS.fullmatch(value):
+            raise _Unsure
+        number = int(value)
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise _Unsure
+        return number
+
+    return check
+
+
+def _quick_choice(choices: frozenset[str]) -> Callable[[str], Any]:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise _Unsure
+        return value
+
+    return check
+
+
+def _quick_str(min_length: int, max_length: int | None) -> Callable[[str], Any]:
+    def check(value: str) -> str:
+        if len(value) < min_length or (max_length is not None and len(value) > max_length):
+            raise _Unsure
+        return value
+
+    return check
+
+
+@lru_cache(maxsize=64)
+def _quick_checks(model: type[BaseModel]) -> dict[str, Callable[[str], Any]] | None:
+    """Per field, a check that accepts only values the model would take unchanged; None if a field is unusual."""
+    checks: dict[str, Callable[[str], Any]] = {}
+    for name, field in model.model_fields.items():
+        low: Any = None
+        high: Any = None
+        max_length: int | None = None
+        min_length = 0
+        for constraint in field.metadata:
+            if isinstance(constraint, annotated_types.Ge):
+                low = constraint.ge
+            elif isinstance(constraint, annotated_types.Le):
+                high = constraint.le
+            elif isinstance(constraint, annotated_types.MinLen):
+                min_length = constraint.min_length
+            elif isinstance(constraint, annotated_types.MaxLen):
+                max_length = constraint.max_length
+            else:
+                return None
+        annotation = field.annotation
+        if annotation is int:
+            checks[name] = _quick_int(low, high)
+        elif get_origin(annotation) is Literal and all(isinstance(a, str) for a in get_args(annotation)):
+            checks[name] = _quick_choice(frozenset(get_args(annotation)))
+        elif annotation is str or set(get_args(annotation)) == {str, type(None)}:
+            checks[name] = _quick_str(min_length, max_length)
+        else:
+            return None
+    return checks
+
+
+def _quick_query(model: type[M], raw: bytes) -> M | None:
+    """``model`` from a plain query string (no escapes, no blank or repeated names), or None to do it fully.
+
+    Such a string decodes to itself, so splitting it is all Starlette's parsing would do; a value is taken
+    only if pydantic would take it unchanged, so anything else still fails with pydantic's exact error.
+    """
+    checks = _quick_checks(model)
+    if checks is None:
+        return None
+    values: dict[str, Any] = {}
+    if raw:
+        text = raw.decode("latin-1")
+        if not _PLAIN_QUERY.fullmatch(text):
+            return None
+        for part in text.split("&"):
+            name, _, value = part.partition("=")
+            check = checks.get(name)
+            if check is None:
+                continue
+            if name in values:
+                return None
+            try:
+                values[name] = check(value)
+            except _Unsure:
+                return None
+    return model.model_construct(**values)
+
+
 def parse_query(model: type[M], request: Request) -> M:
     """Query parameters validated by ``model``, failing exactly as FastAPI's own parameter validation does."""
+    quick = _quick_query(model, request.scope["query_string"])
+    if quick is not None:
+        return quick
     params = request.query_params
     try:
         return model.model_validate({name: params[name] for name in model.model_fields if name in params})
@@ -200,12 +304,14 @@ def direct(endpoint: Endpoint) -> Endpoint:
 
 
 class DirectRoutes:
-    """ASGI middleware that serves the busiest routes without FastAPI's per-request routing and dependencies.
+    """ASGI layer that serves the busiest routes without FastAPI's per-request routing and dependencies.
 
     An endpoint listed here takes only the request and does its own authentication and parsing, so it runs
-    the same code whether FastAPI or this middleware calls it; FastAPI keeps the route for everything else
-    (``HEAD``, other methods, ``/openapi.json``). Errors go to the app's own exception handlers; anything
-    without a specific handler propagates to the server-error middleware, as it would from a route.
+    the same code whether FastAPI or this layer calls it; FastAPI keeps the route for everything else
+    (``HEAD``, other methods, ``/openapi.json``). It wraps the whole middleware stack (``create_app``), so it
+    also stands in for Starlette's server-error middleware: errors go to the app's own exception handlers,
+    and anything without a specific one gets the ``Exception`` handler's answer and is raised on to the
+    server, as that middleware does.
     """
 
     def __init__(
@@ -220,6 +326,7 @@ class DirectRoutes:
             if method != "HEAD"
         }
         self.handlers = {cls: handler for cls, handler in handlers.items() if cls is not Exception}
+        self.unexpected = handlers.get(Exception)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = (
@@ -234,6 +341,8 @@ class DirectRoutes:
         except Exception as exc:
             handler = next((self.handlers[c] for c in type(exc).__mro__ if c in self.handlers), None)
             if handler is None:
+                if self.unexpected is not None:
+                    await (await self.unexpected(request, exc))(scope, receive, send)
                 raise
             response = await handler(request, exc)
         await response(scope, receive, send)

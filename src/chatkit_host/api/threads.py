@@ -23,7 +23,7 @@ from chatkit_host.api.http import (
     query_parameters,
 )
 from chatkit_host.errors import NotFound
-from chatkit_host.projection import HIDDEN_FROM_REST, item_to_rest, thread_to_rest
+from chatkit_host.projection import HIDDEN_FROM_REST, item_to_rest, thread_columns_to_rest, thread_to_rest
 from chatkit_host.types.common import ListPage
 from chatkit_host.types.threads import ChatKitThread, ThreadDeleted, ThreadItem
 
@@ -51,10 +51,15 @@ async def list_threads(request: Request) -> Response:
     context = check_admin(request)
     query = parse_query(ThreadListQuery, request)
     check_cursor(query, ids.THREAD)
-    page = await context.store.list_threads(
-        user=query.user, after=query.after, before=query.before, limit=query.limit, order=query.order
+    page = await context.store.list_threads_as(
+        thread_columns_to_rest,
+        user=query.user,
+        after=query.after,
+        before=query.before,
+        limit=query.limit,
+        order=query.order,
     )
-    return json_response(list_body([thread_to_rest(t) for t in page.data], page.has_more))
+    return json_response(list_body(page.data, page.has_more))
 
 
 @router.get("/{thread_id}", response_model=ChatKitThread, summary="Retrieve a ChatKit thread.")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import fields
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import ClauseElement, Row, Select, Table, bindparam, delete, func, insert, literal, select, update
@@ -33,6 +33,9 @@ from chatkit_host.store.records import (
     SessionRecord,
     ThreadRecord,
 )
+
+#: What ``Store.list_threads_as`` projects each row to.
+P = TypeVar("P")
 
 
 def _json_or_none(value: Any) -> str | None:
@@ -83,6 +86,10 @@ def _thread(row: Sequence[Any]) -> ThreadRecord:
     metadata = row[_T["metadata"]]
     attributes["metadata"] = orjson.loads(metadata) if metadata else {}
     return record
+
+
+#: The columns ``Store.list_threads_as`` passes to its projection, in this order.
+_thread_projected = itemgetter(_T["id"], _T["created_at"], _T["title"], _T["status"], _T["status_reason"], _T["user"])
 
 
 def _item(row: Sequence[Any]) -> ItemRecord:
@@ -267,12 +274,39 @@ class Store:
         min_id: str | None = None,
     ) -> Page[ThreadRecord]:
         """Threads in id (= creation) order. ``min_id`` hides threads older than it (``recent_threads``)."""
+        data, has_more = await self._threads_rows(user, after, before, limit, order, session_id, min_id)
+        return Page([_thread(r) for r in data], has_more)
+
+    async def list_threads_as(
+        self,
+        project: Callable[[str, float, str | None, str, str | None, str], P],
+        *,
+        user: str | None,
+        after: str | None,
+        before: str | None,
+        limit: int,
+        order: Order,
+    ) -> Page[P]:
+        """:meth:`list_threads` with each row passed straight to ``project(id, created_at, title, status,
+        status_reason, user)``: a list page needs no record (nor its metadata decoded) on the way to JSON."""
+        data, has_more = await self._threads_rows(user, after, before, limit, order, None, None)
+        return Page([project(*_thread_projected(r)) for r in data], has_more)
+
+    async def _threads_rows(
+        self,
+        user: str | None,
+        after: str | None,
+        before: str | None,
+        limit: int,
+        order: Order,
+        session_id: str | None,
+        min_id: str | None,
+    ) -> tuple[list[Sequence[Any]], bool]:
         shape = (user is not None, session_id is not None, min_id is not None, after is not None, before is not None)
         query, reversed_ = _threads_page(*shape, order, limit)
         values = {"user": user, "session_id": session_id, "min_id": min_id, "after": after, "before": before}
         rows = list(await self._fetch(("threads", *shape, order, limit), query, values))
-        data, has_more = finish(rows, limit, reversed_)
-        return Page([_thread(r) for r in data], has_more)
+        return finish(rows, limit, reversed_)
 
     async def nth_newest_thread_id(self, user: str, n: int) -> str | None:
         """Id of the user's ``n``-th newest thread, the floor that ``recent_threads=n`` shows."""
