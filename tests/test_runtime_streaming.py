@@ -146,3 +146,30 @@ def test_a_failure_after_the_stream_started_is_an_error_event(slow_server: Runni
     assert events[-1].type == "error" and events[-1].code == "stream.error" and events[-1].allow_retry
     assert not any(e.type == "thread.item.done" and e.item.type == "assistant_message" for e in events)
     assert admin.get(f"/v1/chatkit/threads/{thread_id}").status_code == 404
+
+
+@pytest.mark.postgres
+def test_cancelling_through_another_replica_ends_the_stream(tmp_path: Path) -> None:
+    from tests.conftest import fresh_postgres_url
+    from tests.test_runtime_support import serve_with
+
+    with ExitStack() as stack:
+        database_url = fresh_postgres_url(stack)
+        responder = OfflineResponder(delay=WORD_DELAY, repeat=REPEAT)
+        streaming = serve_with(tmp_path, stack, responder, database_url=database_url)
+        other = serve_with(tmp_path, stack, responder, database_url=database_url)
+        rt = Runtime.for_user(streaming)
+        body = {"type": "threads.create", "params": {"input": text_input("keep talking")}}
+        deltas = 0
+        last: Any = None
+        started = time.monotonic()
+        with rt.http.stream("POST", "/chatkit", json=body) as response:
+            for event in _events(response):
+                if event.type == "thread.item.updated":
+                    deltas += 1
+                    if deltas == 5:  # the cancel goes to the replica that is NOT holding the stream
+                        cancel = other.admin().post(f"/v1/chatkit/sessions/{rt.session['id']}/cancel")
+                        assert cancel.status_code == 200
+                last = event
+        assert last.type == "error" and last.message == SESSION_ENDED
+        assert time.monotonic() - started < WORD_DELAY * REPEAT * 3, "the stream ran on after the cancel"
