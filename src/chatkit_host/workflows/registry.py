@@ -8,7 +8,6 @@ source never changes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -69,7 +68,6 @@ class WorkflowRegistry:
         self.router = router
         self._compiled: dict[tuple[str, int], CompiledWorkflow] = {}
         self._default: CompiledWorkflow | None = None
-        self._lock = asyncio.Lock()
         #: Stores finished runs in the background; readers of traces flush it first.
         self.writer: RunWriter | None = None
 
