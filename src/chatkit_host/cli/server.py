@@ -10,7 +10,6 @@ import click
 
 from chatkit_host.keys import load_admin_keys
 from chatkit_host.settings import DEFAULT_DATA_DIR, Settings
-from chatkit_host.store.migrate import upgrade_sync
 
 
 def playground_setting(bind_host: str, configured: bool | None) -> bool | None:
@@ -85,8 +84,7 @@ def serve(
     elif keys.key_file:
         click.echo(f"Admin API key: in {keys.key_file}")
     click.echo(f"Chat UI: {base_url}/   Admin console: {base_url}/admin   API: {base_url}/v1")
-    upgrade_sync(settings.resolved_database_url)
-    from chatkit_host.app import create_app
+    from chatkit_host.app import create_app  # migrations run in the app's lifespan, once, before it serves
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True)
 
@@ -101,6 +99,8 @@ def db() -> None:
 @_data_dir_option
 def db_upgrade(database_url: str | None, data_dir: Path | None) -> None:
     """Apply all migrations (also done on every `serve`)."""
+    from chatkit_host.store.migrate import upgrade_sync  # SQLAlchemy and Alembic load only for this command
+
     settings = Settings.from_env(data_dir=data_dir, database_url=database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_sync(settings.resolved_database_url)
