@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from playwright.sync_api import Browser, expect
 from chatkit_host.runtime.offline import OfflineResponder
 from tests.browser.harness import (
     CHAT,
-    launch,
     new_context,
     open_admin,
     open_playground,
@@ -25,17 +23,6 @@ from tests.browser.harness import (
 from tests.fake_openai import Reply, ToolCall, start_fake_openai
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 def test_the_console_needs_the_key_and_keeps_it_only_in_the_tab(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import struct
 import time
 import zlib
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from chatkit_host.runtime.offline import OfflineResponder
 from tests.browser.harness import (
     CHAT,
     assistant_texts,
-    launch,
     new_context,
     open_playground,
     send,
@@ -27,17 +25,6 @@ from tests.browser.harness import (
 from tests.conftest import RunningServer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 def png_bytes(width: int = 24, height: int = 16) -> bytes:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,21 +17,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from chatkit_host.runtime.offline import OfflineResponder
-from tests.browser.harness import CHAT, launch, new_context, readme_embed_snippet, start_server, wait_idle
+from tests.browser.harness import CHAT, new_context, readme_embed_snippet, start_server, wait_idle
 from tests.browser.test_chat import png_bytes, rest_items
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 def serve_site(stack: ExitStack, files: dict[str, tuple[str, bytes]], headers: dict[str, str]) -> str:

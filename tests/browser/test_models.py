@@ -7,7 +7,6 @@ stored user item's ``inference_options`` and in the provider request.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.harness import CHAT, launch, new_context, send, start_server, wait_idle
+from tests.browser.harness import CHAT, new_context, send, start_server, wait_idle
 from tests.browser.test_chat import rest_items
 from tests.conftest import RunningServer
 from tests.fake_openai import FakeOpenAI, fake_openai_fixture  # noqa: F401 (fixture)
@@ -35,17 +34,6 @@ MODELS = [
     {"id": "not-allowed", "label": "Secret"},
     {"id": "retired", "label": "Retired", "disabled": True},
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 def host_page(server: RunningServer, secret: str) -> str:

@@ -28,7 +28,6 @@ from chatkit_host.runtime.turn import Turn
 from tests.browser.harness import (
     CHAT,
     Watch,
-    launch,
     new_context,
     open_admin,
     open_playground,
@@ -82,17 +81,6 @@ class PictureResponder:
 
     async def title(self, turn: Turn, user_text: str, reply_text: str) -> str | None:
         return "Picnic by the lake"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ the way the workflow engine is: the runtime, store and protocol under it are the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -60,7 +60,7 @@ from playwright.sync_api import Browser, expect
 
 from chatkit_host.runtime.offline import user_text
 from chatkit_host.runtime.turn import Turn
-from tests.browser.harness import CHAT, launch, new_context, open_playground, send, start_server, wait_idle
+from tests.browser.harness import CHAT, new_context, open_playground, send, start_server, wait_idle
 from tests.browser.test_chat import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -221,17 +221,6 @@ class ShowcaseResponder:
 
     async def title(self, turn: Turn, user_text: str, reply_text: str) -> str | None:
         return "Showcase"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 def test_widget_workflow_notice_and_a_server_action(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
