@@ -227,6 +227,22 @@ def test_malformed_bodies_are_400_in_the_error_envelope(sqlite_server: RunningSe
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
+def test_a_body_over_the_limit_is_413_declared_or_chunked(sqlite_server: RunningServer) -> None:
+    rt = Runtime.for_user(sqlite_server)
+    limit = sqlite_server.settings.max_body_bytes
+    # Valid JSON padded past the limit, so only the size can be the reason for refusing it.
+    body = b'{"type": "threads.list", "params": {}}' + b" " * limit
+    declared = rt.http.post("/chatkit", content=body, headers={"Content-Type": "application/json"})
+    chunked = rt.http.post(
+        "/chatkit", content=iter([body[:65536], body[65536:]]), headers={"Content-Type": "application/json"}
+    )
+    for response in (declared, chunked):
+        assert response.status_code == 413, response.text
+        assert set(response.json()["error"]) == {"message", "type", "param", "code"}
+    assert "content-length" not in chunked.request.headers
+    assert rt.json("threads.list")["data"] == []
+
+
 def test_unknown_thread_is_404_before_any_stream(server: RunningServer) -> None:
     rt = Runtime.for_user(server)
     for kind, params in [

@@ -65,10 +65,8 @@ async def require_admin(request: Request) -> AppContext:
 AdminContext = Annotated[AppContext, Depends(require_admin)]
 
 
-async def read_json(request: Request, max_bytes: int) -> Any:
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if content_type and content_type != "application/json" and not content_type.endswith("+json"):
-        raise UnsupportedMediaType(f"Expected a JSON body (application/json), got '{content_type}'.")
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body, refused as soon as it passes ``max_bytes`` (declared or as it arrives)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
@@ -77,6 +75,14 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         body += chunk
         if len(body) > max_bytes:
             raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
+    return bytes(body)
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+        raise UnsupportedMediaType(f"Expected a JSON body (application/json), got '{content_type}'.")
+    body = await read_body(request, max_bytes)
     if not body:
         raise BadRequest("The request body is empty; expected a JSON object.")
     try:

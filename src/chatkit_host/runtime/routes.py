@@ -16,7 +16,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from chatkit_host.api.http import bearer_token, get_context
+from chatkit_host.api.http import bearer_token, get_context, read_body
 from chatkit_host.context import AppContext
 from chatkit_host.errors import AuthenticationFailed, BadRequest, PayloadTooLarge, RateLimited
 from chatkit_host.runtime import attachments
@@ -70,25 +70,13 @@ def _call(request: Request, context: AppContext, session: SessionRecord) -> Call
     return Call(context, session, _base_url(request, context), locale=request.headers.get("accept-language"))
 
 
-async def _read_body(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
-    return bytes(body)
-
-
 @router.post(
     "/chatkit",
     summary="The ChatKit runtime endpoint (custom-backend protocol): JSON {type, params}, answered as SSE or JSON.",
 )
 async def chatkit(request: Request) -> Response:
     context, session = await authenticate(request)
-    body = await _read_body(request, context.settings.max_body_bytes)
+    body = await read_body(request, context.settings.max_body_bytes)
     result = await process(body, _call(request, context, session))
     if isinstance(result, JSONResult):
         return Response(result.body, media_type="application/json")
