@@ -58,7 +58,7 @@ def version_to_rest(record: VersionRecord, latest: int | None, with_source: bool
     }
 
 
-def _default_workflow(context: AppContext) -> dict[str, Any]:
+def _default_workflow() -> dict[str, Any]:
     return {
         "id": DEFAULT_WORKFLOW_ID,
         "object": "chatkit.workflow",
@@ -119,7 +119,7 @@ async def list_workflows(
     )
     data = [workflow_to_rest(w) for w in page.data]
     if with_default:
-        data = [_default_workflow(context), *data]
+        data = [_default_workflow(), *data]
     return json_response(list_body(data, page.has_more))
 
 
@@ -135,7 +135,7 @@ async def publish(request: Request, context: AdminContext) -> Response:
 @router.get("/{workflow_id}", response_model=Workflow, summary="Retrieve a workflow.")
 async def retrieve(workflow_id: str, context: AdminContext) -> Response:
     if workflow_id == DEFAULT_WORKFLOW_ID:
-        return json_response(_default_workflow(context))
+        return json_response(_default_workflow())
     return json_response(workflow_to_rest(await _get(context, workflow_id)))
 
 
