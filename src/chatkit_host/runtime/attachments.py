@@ -114,6 +114,31 @@ async def _require_room(call: Call) -> None:
         )
 
 
+def _new_record(call: Call, name: str, mime_type: str | None, declared_size: int) -> AttachmentRecord:
+    """An attachment of this session's user, not yet in a thread and without bytes."""
+    return AttachmentRecord(
+        id=ids.new_id(ids.ATTACHMENT),
+        user=call.session.user,
+        session_id=call.session.id,
+        thread_id=None,
+        name=name,
+        mime_type=mime_type or "application/octet-stream",
+        declared_size=declared_size,
+        size=None,
+        storage_key=None,
+        created_at=call.now,
+    )
+
+
+async def _save_bytes(call: Call, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
+    """Store the bytes, counting what actually arrives against the session's file limit."""
+    session = call.session
+    try:
+        return await call.context.files.save(chunks, session.max_file_size_mb * MB)
+    except UploadTooLarge as exc:
+        raise too_large(session) from exc
+
+
 async def create(call: Call, params: AttachmentCreateParams) -> Attachment:
     """Two-phase upload, phase one: record the attachment and hand out where to send its bytes."""
     session = call.session
@@ -123,18 +148,7 @@ async def create(call: Call, params: AttachmentCreateParams) -> Attachment:
     if params.size > session.max_file_size_mb * MB:
         raise too_large(session)
     await _require_room(call)
-    record = AttachmentRecord(
-        id=ids.new_id(ids.ATTACHMENT),
-        user=session.user,
-        session_id=session.id,
-        thread_id=None,
-        name=params.name,
-        mime_type=params.mime_type or "application/octet-stream",
-        declared_size=params.size,
-        size=None,
-        storage_key=None,
-        created_at=call.now,
-    )
+    record = _new_record(call, params.name, params.mime_type, params.size)
     await call.context.store.save_attachment(record)
     return to_wire(call, record, with_upload=True)
 
@@ -145,10 +159,7 @@ async def receive(call: Call, record: AttachmentRecord, chunks: AsyncIterator[by
     require_uploads(session)
     if record.storage_key is not None:
         raise BadRequest("This attachment was already uploaded.", param="attachment_id", code="already_uploaded")
-    try:
-        key, size = await call.context.files.save(chunks, session.max_file_size_mb * MB)
-    except UploadTooLarge as exc:
-        raise too_large(session) from exc
+    key, size = await _save_bytes(call, chunks)
     stored = dataclasses.replace(record, size=size, storage_key=key)
     await call.context.store.save_attachment(stored)
     return to_wire(call, stored)
@@ -158,25 +169,9 @@ async def upload_direct(call: Call, name: str, mime_type: str, chunks: AsyncIter
     """Direct strategy: the bytes arrive with the request that creates the attachment."""
     require_uploads(call.session)
     await _require_room(call)
-    record = AttachmentRecord(
-        id=ids.new_id(ids.ATTACHMENT),
-        user=call.session.user,
-        session_id=call.session.id,
-        thread_id=None,
-        name=name,
-        mime_type=mime_type or "application/octet-stream",
-        declared_size=0,
-        size=None,
-        storage_key=None,
-        created_at=call.now,
-    )
     # Bytes first: a refused upload leaves neither a file nor a row behind.
-    session = call.session
-    try:
-        key, size = await call.context.files.save(chunks, session.max_file_size_mb * MB)
-    except UploadTooLarge as exc:
-        raise too_large(session) from exc
-    stored = dataclasses.replace(record, declared_size=size, size=size, storage_key=key)
+    key, size = await _save_bytes(call, chunks)
+    stored = dataclasses.replace(_new_record(call, name, mime_type, declared_size=size), size=size, storage_key=key)
     await call.context.store.save_attachment(stored)
     return to_wire(call, stored)
 
