@@ -119,8 +119,10 @@ class Watch:
         assert any(u.startswith(self.base_url) for u in self.requests), "the guard saw no request at all"
 
 
-def new_context(browser: Browser, base_url: str, **kwargs: Any) -> tuple[BrowserContext, Watch]:
+def new_context(browser: Browser, stack: ExitStack, base_url: str, **kwargs: Any) -> tuple[BrowserContext, Watch]:
+    """A browser context, closed with ``stack``, whose requests ``Watch`` records."""
     context = browser.new_context(**{"viewport": {"width": 1200, "height": 800}, **kwargs})
+    stack.callback(context.close)
     watch = Watch(base_url)
     context.on("request", lambda request: watch.requests.append(request.url))
     return context, watch

@@ -29,8 +29,7 @@ def test_the_console_needs_the_key_and_keeps_it_only_in_the_tab(
     browser: Browser, stack: ExitStack, tmp_path: Path
 ) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     watch.expected_http_errors.add(401)
     page = watch.attach(context.new_page())
     page.goto(f"{server.base_url}/admin")
@@ -52,8 +51,7 @@ def test_the_console_needs_the_key_and_keeps_it_only_in_the_tab(
 
 def test_feedback_reaches_the_admin_console(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     chat = open_playground(context, watch, "feedback-user")
     send(chat, "Rate this answer")
     wait_idle(chat)
@@ -72,8 +70,7 @@ def test_feedback_reaches_the_admin_console(browser: Browser, stack: ExitStack, 
 
 def test_cancelling_a_session_in_the_console_stops_the_chat(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path, responder=OfflineResponder(delay=0.05, repeat=200))
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     watch.expected_http_errors.add(401)
     chat = open_playground(context, watch, "cancel-user")
     session_id = chat.locator('#session-info dd[data-field="session"]').inner_text()
@@ -112,8 +109,7 @@ def test_cancelling_a_session_in_the_console_stops_the_chat(browser: Browser, st
 
 def test_threads_by_user_with_items_and_delete(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     chat = open_playground(context, watch, "threads-user")
     send(chat, "First question")
     wait_idle(chat)
@@ -143,8 +139,7 @@ def test_threads_by_user_with_items_and_delete(browser: Browser, stack: ExitStac
 
 def test_workflows_and_traces_views_show_what_the_api_has(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
         workflows = client.get("/v1/chatkit/workflows").json()["data"]
         traces = client.get("/v1/chatkit/traces").json()["data"]
@@ -177,8 +172,7 @@ def test_a_workflow_run_shows_as_a_trace_waterfall_with_tokens(
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
         published = client.post("/v1/chatkit/workflows", json={"id": "clock", "format": "yaml", "source": WORKFLOW})
         assert published.status_code == 200, published.text
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = watch.attach(context.new_page())
     page.goto(f"{server.base_url}/?user=trace-user&workflow=clock")
     expect(page.locator('#session-info dd[data-field="workflow"]')).to_have_text("clock")

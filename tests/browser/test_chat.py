@@ -54,8 +54,7 @@ def rest_threads(server: RunningServer, user: str) -> list[dict[str, object]]:
 
 def test_reply_streams_in_and_renders_markdown(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path, responder=OfflineResponder(delay=0.04))
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "stream-user")
     send(page, "Say **bold** and `code` please")
     assistant = page.locator(f"{CHAT} .ck-assistant").last
@@ -84,8 +83,7 @@ def test_reply_streams_in_and_renders_markdown(browser: Browser, stack: ExitStac
 
 def test_model_html_is_shown_as_text_never_as_markup(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "html-user")
     hostile = '<img src="/x" onerror="window.pwned=1"> [link](javascript:alert(1)) <b>b</b>'
     send(page, hostile)
@@ -100,8 +98,7 @@ def test_model_html_is_shown_as_text_never_as_markup(browser: Browser, stack: Ex
 
 def test_stop_midway_keeps_the_partial_answer(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path, responder=OfflineResponder(delay=0.05, repeat=40))
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "stop-user")
     send(page, "one two three four five")
     shadow = f"document.querySelector('{CHAT}').shadowRoot"
@@ -132,8 +129,7 @@ def test_stop_midway_keeps_the_partial_answer(browser: Browser, stack: ExitStack
 
 def test_reload_finds_the_thread_in_history_with_its_title(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "history-user")
     send(page, "Plan a picnic by the lake")
     wait_idle(page)
@@ -162,8 +158,7 @@ def test_image_upload_shows_previews_before_and_after_sending(
     browser: Browser, stack: ExitStack, tmp_path: Path
 ) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "upload-user")
     image = tmp_path / "dot.png"
     image.write_bytes(png_bytes())
@@ -191,8 +186,7 @@ def test_image_upload_shows_previews_before_and_after_sending(
 
 def test_retry_replaces_the_answer(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "retry-user")
     send(page, "Tell me something")
     wait_idle(page)
@@ -211,14 +205,12 @@ def test_retry_replaces_the_answer(browser: Browser, stack: ExitStack, tmp_path:
 
 def test_a_second_user_does_not_see_the_first_users_threads(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    alice_context, alice_watch = new_context(browser, server.base_url)
-    stack.callback(alice_context.close)
+    alice_context, alice_watch = new_context(browser, stack, server.base_url)
     alice = open_playground(alice_context, alice_watch, "alice")
     send(alice, "Alice's private plans")
     wait_idle(alice)
     expect(alice.locator(f"{CHAT} .ck-thread-entry")).to_have_count(1)
-    bob_context, bob_watch = new_context(browser, server.base_url)
-    stack.callback(bob_context.close)
+    bob_context, bob_watch = new_context(browser, stack, server.base_url)
     bob = open_playground(bob_context, bob_watch, "bob")
     expect(bob.locator(f"{CHAT} .ck-empty")).to_be_visible()
     expect(bob.locator(f"{CHAT} .ck-thread-entry")).to_have_count(0)
@@ -236,8 +228,7 @@ def test_a_second_user_does_not_see_the_first_users_threads(browser: Browser, st
 
 def test_keyboard_only_chat_at_320px(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path, responder=OfflineResponder(delay=0.05, repeat=30))
-    context, watch = new_context(browser, server.base_url, viewport={"width": 320, "height": 640})
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url, viewport={"width": 320, "height": 640})
     page = open_playground(context, watch, "narrow-user")
     # Nothing overflows sideways at 320 px.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
@@ -259,8 +250,7 @@ def test_keyboard_only_chat_at_320px(browser: Browser, stack: ExitStack, tmp_pat
 
 def test_composer_limits_and_deleting_a_thread(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "limits-user")
     page.locator('#session-form input[name="max_file_size"]').fill("1")
     page.locator('#session-form input[name="max_files"]').fill("1")
@@ -294,8 +284,7 @@ def test_composer_limits_and_deleting_a_thread(browser: Browser, stack: ExitStac
 
 def test_rate_limit_is_explained(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     watch.expected_http_errors.add(429)
     page = open_playground(context, watch, "busy-user")
     page.locator('#session-form input[name="rpm"]').fill("2")
@@ -313,8 +302,7 @@ def test_rate_limit_is_explained(browser: Browser, stack: ExitStack, tmp_path: P
 
 def test_playground_off_explains_itself(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path, playground=False)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     watch.expected_http_errors.add(404)
     page = watch.attach(context.new_page())
     page.goto(f"{server.base_url}/")

@@ -107,9 +107,8 @@ def test_a_page_of_another_origin_embeds_the_component(
     )
     assert site != server.base_url
 
-    context, watch = new_context(browser, server.base_url)
+    context, watch = new_context(browser, stack, server.base_url)
     watch.allowed_origins = (site,)
-    stack.callback(context.close)
     page = watch.attach(context.new_page())
     page.goto(f"{site}/")
     assert page.evaluate("location.origin") == site

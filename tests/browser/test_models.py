@@ -73,8 +73,7 @@ def test_the_chosen_model_reaches_the_server(
     )
     assert session.status_code == 200, session.text
 
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     html = host_page(server, session.json()["client_secret"])
     context.route(
         f"{server.base_url}/host.html", lambda route: route.fulfill(status=200, content_type="text/html", body=html)

@@ -88,8 +88,7 @@ def module_page(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
     """One server and page for the many small renderer cases."""
     with ExitStack() as stack:
         server = start_server(stack, tmp_path_factory.mktemp("markdown"))
-        context, watch = new_context(browser, server.base_url)
-        stack.callback(context.close)
+        context, watch = new_context(browser, stack, server.base_url)
         page = watch.attach(context.new_page())
         page.goto(f"{server.base_url}/admin")
         yield page, watch
@@ -143,8 +142,7 @@ def test_markdown_renderer(module_page: tuple[Page, Watch], markdown: str, html:
 
 def test_locale_changes_the_ui_language_and_accept_language(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "french-user")
     languages: list[str | None] = []
     page.on(
@@ -163,8 +161,7 @@ def test_locale_changes_the_ui_language_and_accept_language(browser: Browser, st
 
 def test_an_expiring_secret_is_renewed_and_the_chat_goes_on(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     watch.expected_http_errors.add(401)  # a request may race the renewal and be retried by the fetch helper
     page = open_playground(context, watch, "renew-user")
     before = page.locator('#session-info dd[data-field="session"]').inner_text()
@@ -192,8 +189,7 @@ def test_an_expiring_secret_is_renewed_and_the_chat_goes_on(browser: Browser, st
 def test_the_readme_embedding_snippet_works(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     """The README's snippet in a host page whose own backend mints sessions with the admin key."""
     server = start_server(stack, tmp_path)
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     minted: list[str] = []
 
     def host_backend(route: Any) -> None:
@@ -224,8 +220,7 @@ def test_the_readme_embedding_snippet_works(browser: Browser, stack: ExitStack, 
 def test_screenshots(browser: Browser, stack: ExitStack, tmp_path: Path, theme: str) -> None:
     """Pictures for a person to check: tests/artifacts/{playground,admin}-{light,dark}.png and a 320 px one."""
     server = start_server(stack, tmp_path, responder=PictureResponder())
-    context, watch = new_context(browser, server.base_url, viewport={"width": 1280, "height": 800})
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url, viewport={"width": 1280, "height": 800})
     page = open_playground(context, watch, "screenshot-user", theme=theme)
     send(page, "Plan a picnic by the lake")
     wait_idle(page)

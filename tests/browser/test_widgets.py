@@ -225,8 +225,7 @@ class ShowcaseResponder:
 
 def test_widget_workflow_notice_and_a_server_action(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path, responder=ShowcaseResponder())
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "widget-user")
     send(page, "show me the widget")
     wait_idle(page)
@@ -264,8 +263,7 @@ def test_client_tool_call_runs_in_the_page_and_its_output_goes_back(
     browser: Browser, stack: ExitStack, tmp_path: Path
 ) -> None:
     server = start_server(stack, tmp_path, responder=ShowcaseResponder())
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "tool-user")
     calls = page.evaluate(
         """() => {
@@ -288,8 +286,7 @@ def test_client_tool_call_runs_in_the_page_and_its_output_goes_back(
 
 def test_a_failed_answer_can_be_retried_from_the_error(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path, responder=ShowcaseResponder())
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "fail-user")
     send(page, "please fail")
     wait_idle(page)
@@ -304,8 +301,7 @@ def test_a_failed_answer_can_be_retried_from_the_error(browser: Browser, stack: 
 
 def test_sources_and_generated_images(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path, responder=ShowcaseResponder())
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "cite-user")
     send(page, "cite your sources")
     wait_idle(page)
@@ -326,8 +322,7 @@ def test_structured_input_questions_are_answered_in_the_page(
     browser: Browser, stack: ExitStack, tmp_path: Path
 ) -> None:
     server = start_server(stack, tmp_path, responder=ShowcaseResponder())
-    context, watch = new_context(browser, server.base_url)
-    stack.callback(context.close)
+    context, watch = new_context(browser, stack, server.base_url)
     page = open_playground(context, watch, "ask-user")
     send(page, "ask me something")
     wait_idle(page)
