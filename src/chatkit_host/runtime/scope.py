@@ -44,8 +44,7 @@ async def load_thread(store: Store, session: SessionRecord, thread_id: str) -> T
     thread = await store.get_thread(thread_id) if ids.is_valid(thread_id, ids.THREAD) else None
     if thread is None:
         raise thread_not_found(thread_id)
-    floor = await history_floor(store, session) if session.recent_threads is not None else None
-    if not _visible(thread, session, floor):
+    if not _visible(thread, session, await history_floor(store, session)):
         raise thread_not_found(thread_id)
     return thread
 
