@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from chatkit_host.store import Store
 from chatkit_host.types.common import ListPage
 from chatkit_host.types.workflows import Workflow, WorkflowVersion
+from chatkit_host.workflows.models import ModelRouter
+from chatkit_host.workflows.registry import WorkflowRegistry
+from chatkit_host.workflows.store import WorkflowStore
 from tests.conftest import MakeServer, RunningServer
 from tests.test_serve import serving
 
@@ -185,3 +190,23 @@ def test_workflow_list_pages_with_the_builtin_first(sqlite_server: RunningServer
     assert page(limit=1) == (["default"], True, "default")
     assert page(limit=1, after="default") == (["a1"], True, "a1")
     assert page(limit=10) == (["default", "a1", "a2", "a3"], False, "a3")
+
+
+def test_concurrent_first_loads_compile_a_version_once(sqlite_server: RunningServer) -> None:
+    # Another process (or a restart) published the version, so this registry has not compiled it yet.
+    publish(sqlite_server, id="greeter")
+
+    async def load_twice() -> list[Any]:
+        store = Store.open(sqlite_server.settings.resolved_database_url)
+        models = ModelRouter(sqlite_server.settings)
+        try:
+            registry = WorkflowRegistry(WorkflowStore(store.engines), models)
+            loaded = await asyncio.gather(registry.load("greeter", "1"), registry.load("greeter", "1"))
+            return [compiled for _, compiled in loaded]
+        finally:
+            await models.aclose()
+            await store.close()
+
+    first, second = asyncio.run(load_twice())
+    # One compiled form per version: a second one would run a Python module twice and orphan its MCP servers.
+    assert first is second

@@ -132,8 +132,12 @@ class WorkflowRegistry:
                 param="workflow.version",
                 code="workflow_version_not_found",
             )
-        compiled = self._compile(workflow_id, record.format, record.source)
-        self._compiled[(workflow_id, number)] = compiled
+        # Another turn may have compiled it while we read the record; compiling is synchronous, so checking
+        # again here leaves exactly one compiled form (a Python module runs once, its MCP servers get closed).
+        compiled = self._compiled.get((workflow_id, number))
+        if compiled is None:
+            compiled = self._compile(workflow_id, record.format, record.source)
+            self._compiled[(workflow_id, number)] = compiled
         return str(number), compiled
 
     def _router(self) -> ModelRouter:
