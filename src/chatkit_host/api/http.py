@@ -129,10 +129,12 @@ def parse_model(model: type[M], payload: Any) -> M:
 
 
 class ListParams(BaseModel):
-    limit: int
-    order: Literal["asc", "desc"]
-    after: str | None
-    before: str | None
+    """The paging parameters; routes that parse their query with :func:`parse_query` subclass it."""
+
+    limit: Annotated[int, Field(ge=0, le=100, description="Maximum number of objects to return.")] = 20
+    order: Annotated[Literal["asc", "desc"], Field(description="Sort order by creation time.")] = "desc"
+    after: Annotated[str | None, Field(description="Return objects after this id in the list order.")] = None
+    before: Annotated[str | None, Field(description="Return objects before this id in the list order.")] = None
 
 
 async def list_params(
@@ -141,19 +143,11 @@ async def list_params(
     after: Annotated[str | None, Query(description="Return objects after this id in the list order.")] = None,
     before: Annotated[str | None, Query(description="Return objects before this id in the list order.")] = None,
 ) -> ListParams:
-    return ListParams(limit=limit, order=order, after=after, before=before)
+    # FastAPI has validated each value against the same constraints already.
+    return ListParams.model_construct(limit=limit, order=order, after=after, before=before)
 
 
 Paging = Annotated[ListParams, Depends(list_params)]
-
-
-class ListQuery(ListParams):
-    """The paging parameters as a model, for routes that parse their query with :func:`parse_query`."""
-
-    limit: Annotated[int, Field(ge=0, le=100, description="Maximum number of objects to return.")] = 20
-    order: Annotated[Literal["asc", "desc"], Field(description="Sort order by creation time.")] = "desc"
-    after: Annotated[str | None, Field(description="Return objects after this id in the list order.")] = None
-    before: Annotated[str | None, Field(description="Return objects before this id in the list order.")] = None
 
 
 def check_cursor(params: ListParams, prefix: str) -> None:

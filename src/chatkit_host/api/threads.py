@@ -12,7 +12,7 @@ from pydantic import Field
 from chatkit_host import ids
 from chatkit_host.api.http import (
     AdminContext,
-    ListQuery,
+    ListParams,
     Paging,
     check_admin,
     check_cursor,
@@ -36,7 +36,7 @@ def _not_found(thread_id: str) -> NotFound:
     return NotFound(f"Thread with id '{thread_id}' not found.", param="thread_id")
 
 
-class ThreadListQuery(ListQuery):
+class ThreadListQuery(ListParams):
     user: Annotated[str | None, Field(min_length=1, max_length=512, description="Only this user's threads.")] = None
 
 
