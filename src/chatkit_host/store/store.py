@@ -212,17 +212,16 @@ class Store:
 
     async def create_session(self, record: SessionRecord) -> None:
         values = record.__dict__ | {"state_variables": _json_or_none(record.state_variables)}
-        direct = self.engines.direct
-        if direct is not None:
-            statement = insert(schema.sessions)
-            sql, names, _ = self._compiled(("insert sessions", *values), statement, column_keys=list(values))
-            if await direct.write([(sql, [values[n] for n in names])]):
-                return
-        if self.engines.pg_direct is not None:
-            # One statement, so autocommit through the direct pool is as atomic as a transaction.
+        direct, pg_direct = self.engines.direct, self.engines.pg_direct
+        if direct is not None or pg_direct is not None:
             sql, names, _ = self._compiled(("insert sessions", *values), insert(schema.sessions), list(values))
-            await self.engines.pg_direct.execute(sql, [values[n] for n in names])
-            return
+            params = [values[n] for n in names]
+            if direct is not None and await direct.write([(sql, params)]):
+                return
+            if pg_direct is not None:
+                # One statement, so autocommit through the direct pool is as atomic as a transaction.
+                await pg_direct.execute(sql, params)
+                return
         async with self.engines.write.begin() as conn:
             await conn.execute(insert(schema.sessions).values(**values))
 
