@@ -104,6 +104,20 @@ def test_bad_list_query_is_400(server: RunningServer, query: dict[str, object]) 
     assert response.json()["error"]["param"] == next(iter(query))
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["limit=101", "limit=-1", "limit=x", "limit=1e2", "limit=0101", "order=up", "order=", "limit=5&limit=500"],
+)
+def test_paging_errors_match_between_parsed_and_dependency_routes(sqlite_server: RunningServer, query: str) -> None:
+    # threads.list parses its query itself (``parse_query``, with a fast path); items.list goes through
+    # FastAPI's dependency validation. The same bad paging value must fail the same way on both.
+    admin = sqlite_server.admin()
+    threads = admin.get(f"/v1/chatkit/threads?{query}")
+    items = admin.get(f"/v1/chatkit/threads/cthr_01ARZ3NDEKTSV4RRFFQ69G5FAV/items?{query}")
+    assert threads.status_code == items.status_code == 400
+    assert threads.json() == items.json()
+
+
 def test_unknown_ids_are_404(server: RunningServer) -> None:
     client = server.openai()
     for thread_id in ("cthr_01ARZ3NDEKTSV4RRFFQ69G5FAV", "not-an-id"):
