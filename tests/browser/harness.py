@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -160,6 +162,31 @@ def open_admin(context: BrowserContext, watch: Watch, admin_key: str) -> Page:
     page.locator("#login button[type=submit]").click()
     page.locator("#console").wait_for(state="visible")
     return page
+
+
+def png_bytes(width: int = 24, height: int = 16) -> bytes:
+    """A small valid PNG (a red-green gradient), built here so the test needs no fixture files."""
+    rows = b"".join(
+        b"\x00" + bytes(c for x in range(width) for c in (255 * x // width, 128, 40)) for _ in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def rest_items(server: RunningServer, thread_id: str) -> list[dict[str, object]]:
+    with server.admin() as client:
+        data: list[dict[str, object]] = client.get(f"/v1/chatkit/threads/{thread_id}/items?order=asc").json()["data"]
+        return data
+
+
+def rest_threads(server: RunningServer, user: str) -> list[dict[str, object]]:
+    with server.admin() as client:
+        data: list[dict[str, object]] = client.get("/v1/chatkit/threads", params={"user": user}).json()["data"]
+        return data
 
 
 def screenshot(page: Page, name: str) -> Path:

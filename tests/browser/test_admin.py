@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -132,7 +131,7 @@ def test_threads_by_user_with_items_and_delete(browser: Browser, stack: ExitStac
     admin.get_by_role("button", name="Delete thread").click()
     admin.get_by_role("button", name="Really delete?").click()
     expect(admin.locator("#view tr[data-thread-id]")).to_have_count(0)
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
+    with server.admin() as client:
         assert client.get(f"/v1/chatkit/threads/{thread_id}").status_code == 404
     watch.check()
 
@@ -140,7 +139,7 @@ def test_threads_by_user_with_items_and_delete(browser: Browser, stack: ExitStac
 def test_workflows_and_traces_views_show_what_the_api_has(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:
     server = start_server(stack, tmp_path)
     context, watch = new_context(browser, stack, server.base_url)
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
+    with server.admin() as client:
         workflows = client.get("/v1/chatkit/workflows").json()["data"]
         traces = client.get("/v1/chatkit/traces").json()["data"]
     admin = open_admin(context, watch, server.admin_key)
@@ -169,7 +168,7 @@ def test_a_workflow_run_shows_as_a_trace_waterfall_with_tokens(
     fake = start_fake_openai(stack)
     fake.script(Reply(tool_calls=[ToolCall("current_time", {})]), Reply(text="It is tea time."))
     server = start_server(stack, tmp_path, openai_base_url=fake.base_url + "/v1")
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
+    with server.admin() as client:
         published = client.post("/v1/chatkit/workflows", json={"id": "clock", "format": "yaml", "source": WORKFLOW})
         assert published.status_code == 200, published.text
     context, watch = new_context(browser, stack, server.base_url)

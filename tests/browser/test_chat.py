@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import struct
 import time
-import zlib
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -18,38 +15,15 @@ from tests.browser.harness import (
     assistant_texts,
     new_context,
     open_playground,
+    png_bytes,
+    rest_items,
+    rest_threads,
     send,
     start_server,
     wait_idle,
 )
-from tests.conftest import RunningServer
 
 pytestmark = pytest.mark.browser
-
-
-def png_bytes(width: int = 24, height: int = 16) -> bytes:
-    """A small valid PNG (a red-green gradient), built here so the test needs no fixture files."""
-    rows = b"".join(
-        b"\x00" + bytes(c for x in range(width) for c in (255 * x // width, 128, 40)) for _ in range(height)
-    )
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-def rest_items(server: RunningServer, thread_id: str) -> list[dict[str, object]]:
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
-        data: list[dict[str, object]] = client.get(f"/v1/chatkit/threads/{thread_id}/items?order=asc").json()["data"]
-        return data
-
-
-def rest_threads(server: RunningServer, user: str) -> list[dict[str, object]]:
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
-        data: list[dict[str, object]] = client.get("/v1/chatkit/threads", params={"user": user}).json()["data"]
-        return data
 
 
 def test_reply_streams_in_and_renders_markdown(browser: Browser, stack: ExitStack, tmp_path: Path) -> None:

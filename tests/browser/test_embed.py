@@ -12,13 +12,19 @@ from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from chatkit_host.runtime.offline import OfflineResponder
-from tests.browser.harness import CHAT, new_context, readme_embed_snippet, start_server, wait_idle
-from tests.browser.test_chat import png_bytes, rest_items
+from tests.browser.harness import (
+    CHAT,
+    new_context,
+    png_bytes,
+    readme_embed_snippet,
+    rest_items,
+    start_server,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +90,7 @@ def test_a_page_of_another_origin_embeds_the_component(
     browser: Browser, stack: ExitStack, tmp_path: Path, page_csp: bool
 ) -> None:
     server = start_server(stack, tmp_path, responder=OfflineResponder(delay=0.1, repeat=4))
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as admin:
+    with server.admin() as admin:
         session = admin.post("/v1/chatkit/sessions", json=SESSION)
     assert session.status_code == 200, session.text
     secret = session.json()["client_secret"]

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.harness import CHAT, new_context, send, start_server, wait_idle
-from tests.browser.test_chat import rest_items
+from tests.browser.harness import CHAT, new_context, rest_items, send, start_server, wait_idle
 from tests.conftest import RunningServer
 from tests.fake_openai import FakeOpenAI, fake_openai_fixture  # noqa: F401 (fixture)
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from chatkit.types import (
     AssistantMessageContent,
@@ -180,7 +179,7 @@ def test_an_expiring_secret_is_renewed_and_the_chat_goes_on(browser: Browser, st
     assert first.inner_text() != first_id, "the playground kept an expired session"
     # Renewal kept the conversation on screen: both messages are in one thread.
     expect(page.locator(f"{CHAT} .ck-thread-entry")).to_have_count(1)
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
+    with server.admin() as client:
         assert client.get(f"/v1/chatkit/sessions/{first_id}").json()["status"] == "expired"
     assert page.locator(f"{CHAT} .ck-notice.ck-danger").count() == 0
     watch.check()
@@ -193,7 +192,7 @@ def test_the_readme_embedding_snippet_works(browser: Browser, stack: ExitStack, 
     minted: list[str] = []
 
     def host_backend(route: Any) -> None:
-        with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.admin_key}"}) as c:
+        with server.admin() as c:
             body = {"user": "embedded-user", "workflow": {"id": "default"}}
             session = c.post("/v1/chatkit/sessions", json=body).json()
         minted.append(session["id"])

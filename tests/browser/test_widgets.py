@@ -60,8 +60,7 @@ from playwright.sync_api import Browser, expect
 
 from chatkit_host.runtime.offline import user_text
 from chatkit_host.runtime.turn import Turn
-from tests.browser.harness import CHAT, new_context, open_playground, send, start_server, wait_idle
-from tests.browser.test_chat import png_bytes
+from tests.browser.harness import CHAT, new_context, open_playground, png_bytes, send, start_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
