@@ -36,7 +36,7 @@ from tests.browser.harness import (
     start_server,
     wait_idle,
 )
-from tests.browser.test_widgets import ShowcaseResponder
+from tests.browser.showcase import ShowcaseResponder
 
 pytestmark = pytest.mark.browser
 
