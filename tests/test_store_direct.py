@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sqlite3
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from chatkit_host import ids
 from chatkit_host.settings import Settings
 from chatkit_host.store import SessionRecord, Store
 from chatkit_host.store.migrate import upgrade
-from chatkit_host.store.records import Order
+from chatkit_host.store.records import ItemRecord, Order
+from tests.conftest import fresh_postgres_url
 from tests.seed import _seed
 
 
@@ -107,3 +109,25 @@ def test_direct_reads_see_writes_of_other_connections(tmp_path: Path, order: Ord
             await store.close()
 
     asyncio.run(scenario())
+
+
+def test_an_item_id_from_another_thread_is_refused_not_silently_dropped(tmp_path: Path, backend: str) -> None:
+    async def scenario(url: str) -> None:
+        settings = Settings(data_dir=tmp_path, database_url=url)
+        await upgrade(url)
+        first, second = await _seed(settings, ["a", "a"], 0)
+        store = Store.open(url)
+        try:
+            item = ItemRecord(id="msg_1", thread_id=first, type="user_message", created_at=1.0, data='{"v": 1}')
+            await store.save_item(item)
+            await store.save_item(dataclasses.replace(item, data='{"v": 2}'))  # same thread: an update
+            with pytest.raises(Exception, match=r"(?i)null"):
+                await store.save_item(dataclasses.replace(item, thread_id=second, data='{"v": 3}'))
+            assert await store.get_item(first, "msg_1") == dataclasses.replace(item, data='{"v": 2}')
+            assert (await store.list_items(second, after=None, before=None, limit=5, order="asc")).data == []
+        finally:
+            await store.close()
+
+    with ExitStack() as stack:
+        url = f"sqlite:///{tmp_path / 'direct.db'}" if backend == "sqlite" else fresh_postgres_url(stack)
+        asyncio.run(scenario(url))

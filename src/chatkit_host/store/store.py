@@ -15,7 +15,21 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ClauseElement, Row, Select, Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    ClauseElement,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -423,7 +437,7 @@ class Store:
         for attachment in attachments:
             statements.append(self._upsert_sql(schema.attachments, attachment.__dict__, _ATTACHMENT_CHANGES))
         for item in items:
-            statements.append(self._upsert_sql(schema.items, item.__dict__, ("type", "data"), same_thread=True))
+            statements.append(self._upsert_sql(schema.items, item.__dict__, ("type", "data")))
         if touch_thread_at is not None and items:
             statement = update(schema.threads).where(schema.threads.c.id == bindparam("tid"))
             sql, names, _ = self._compiled("touch thread", statement.values(updated_at=bindparam("at")))
@@ -449,11 +463,8 @@ class Store:
         statements: list[Any] = []
         for n, (table, values, changes) in enumerate(writes):
             statement = pg_insert(table).values({k: bindparam(f"w{n}_{k}", type_=table.c[k].type) for k in values})
-            where = table.c.thread_id == statement.excluded.thread_id if table is schema.items else None
-            update_set = {name: statement.excluded[name] for name in changes}
-            statements.append(
-                statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set, where=where)
-            )
+            update_set = _conflict_set(table, statement.excluded, changes)
+            statements.append(statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set))
             params |= {f"w{n}_{k}": v for k, v in values.items()}
         if touch_thread_at is not None and items:
             table = schema.threads
@@ -467,14 +478,10 @@ class Store:
         sql, names, _ = self._compiled(shape, final)
         return sql, [params[name] for name in names]
 
-    def _upsert_sql(
-        self, table: Table, values: dict[str, Any], changes: tuple[str, ...], *, same_thread: bool = False
-    ) -> tuple[str, list[Any]]:
+    def _upsert_sql(self, table: Table, values: dict[str, Any], changes: tuple[str, ...]) -> tuple[str, list[Any]]:
         statement = sqlite_insert(table)
-        update_set = {name: statement.excluded[name] for name in changes}
-        # An item id is only ever updated within its own thread, as in save_item.
-        where = table.c.thread_id == statement.excluded.thread_id if same_thread else None
-        statement = statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set, where=where)
+        update_set = _conflict_set(table, statement.excluded, changes)
+        statement = statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set)
         sql, names, _ = self._compiled(("upsert", table.name, *values), statement, column_keys=list(values))
         return sql, [values[n] for n in names]
 
@@ -535,6 +542,17 @@ class Store:
 
 _THREAD_CHANGES = ("title", "status", "status_reason", "updated_at", "metadata")
 _ATTACHMENT_CHANGES = ("thread_id", "size", "storage_key")
+
+
+def _conflict_set(table: Table, excluded: Any, changes: tuple[str, ...]) -> dict[str, Any]:
+    """The SET of an upsert. An item id is only ever updated within its own thread: one that exists in another
+    thread sets ``thread_id`` to NULL, which the NOT NULL constraint refuses, so the write fails with an
+    integrity error as the update-then-insert path does (a ``WHERE`` on the conflict would skip it silently)."""
+    update_set = {name: excluded[name] for name in changes}
+    if table is schema.items:
+        same_thread = table.c.thread_id == excluded.thread_id
+        update_set["thread_id"] = case((same_thread, table.c.thread_id), else_=null())
+    return update_set
 
 
 async def _upsert_thread(conn: AsyncConnection, record: ThreadRecord) -> None:
