@@ -12,6 +12,10 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chatkit_host.store import Store
 
 
 class UploadTooLarge(Exception):
@@ -76,3 +80,18 @@ class LocalFileStorage(FileStorage):
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+
+async def delete_thread_with_files(store: Store, files: FileStorage, thread_id: str) -> bool:
+    """Delete a thread, its items and attachment rows (one transaction), then its attachments' bytes.
+
+    Returns False when there was no such thread. Bytes go after the rows, so a failure in between leaves
+    orphaned bytes rather than rows pointing at nothing.
+    """
+    removed = await store.delete_thread(thread_id)
+    if removed is None:
+        return False
+    for attachment in removed:
+        if attachment.storage_key:
+            await files.delete(attachment.storage_key)
+    return True

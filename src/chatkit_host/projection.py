@@ -12,10 +12,12 @@ import orjson
 
 from chatkit_host.store.records import ItemRecord, ThreadRecord
 
+#: Stored item types no client ever sees (context kept for the model only).
+HIDDEN_ITEM_TYPES = ("hidden_context_item", "sdk_hidden_context")
+
 #: Stored item types the REST API never shows: hidden context, and types the spec has no shape for.
 HIDDEN_FROM_REST = (
-    "hidden_context_item",
-    "sdk_hidden_context",
+    *HIDDEN_ITEM_TYPES,
     "end_of_turn",
     "generated_image",
     "structured_input",

@@ -23,6 +23,7 @@ from chatkit_host.api.http import (
     query_parameters,
 )
 from chatkit_host.errors import NotFound
+from chatkit_host.files import delete_thread_with_files
 from chatkit_host.projection import HIDDEN_FROM_REST, item_to_rest, thread_columns_to_rest, thread_to_rest
 from chatkit_host.types.common import ListPage
 from chatkit_host.types.threads import ChatKitThread, ThreadDeleted, ThreadItem
@@ -72,13 +73,9 @@ async def retrieve(thread_id: str, context: AdminContext) -> Response:
 
 @router.delete("/{thread_id}", response_model=ThreadDeleted, summary="Delete a thread with its items and files.")
 async def delete(thread_id: str, context: AdminContext) -> Response:
-    removed = await context.store.delete_thread(thread_id) if ids.is_valid(thread_id, ids.THREAD) else None
-    if removed is None:
+    known = ids.is_valid(thread_id, ids.THREAD)
+    if not known or not await delete_thread_with_files(context.store, context.files, thread_id):
         raise _not_found(thread_id)
-    files = context.files
-    for attachment in removed:
-        if attachment.storage_key:
-            await files.delete(attachment.storage_key)
     return json_response({"id": thread_id, "object": "chatkit.thread.deleted", "deleted": True})
 
 

@@ -23,7 +23,6 @@ from chatkit_host.store.records import ItemRecord, ThreadRecord
 ITEM_ADAPTER: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 
 #: Items the client never sees (the runtime stores them for the model's benefit).
-HIDDEN_ITEM_TYPES = ("hidden_context_item", "sdk_hidden_context")
 
 
 def wire_time(timestamp: float) -> datetime:

@@ -50,10 +50,11 @@ from pydantic import TypeAdapter, ValidationError
 from chatkit_host import ids
 from chatkit_host.api.http import validation_to_bad_request
 from chatkit_host.errors import BadRequest, ThreadInputRefused
+from chatkit_host.files import delete_thread_with_files
+from chatkit_host.projection import HIDDEN_ITEM_TYPES
 from chatkit_host.runtime import attachments
 from chatkit_host.runtime.call import Call
 from chatkit_host.runtime.convert import (
-    HIDDEN_ITEM_TYPES,
     item_from_record,
     item_record,
     thread_metadata,
@@ -398,10 +399,7 @@ async def _update_thread(call: Call, thread_id: str, title: str) -> bytes:
 async def _delete_thread(call: Call, thread_id: str) -> bytes:
     store = call.context.store
     record = await load_thread(store, call.session, thread_id)
-    removed = await store.delete_thread(record.id)
-    for attachment in removed or []:
-        if attachment.storage_key:
-            await call.context.files.delete(attachment.storage_key)
+    await delete_thread_with_files(store, call.context.files, record.id)
     return EMPTY
 
 

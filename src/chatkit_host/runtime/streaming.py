@@ -36,9 +36,9 @@ from chatkit.types import (
 
 from chatkit_host import ids
 from chatkit_host.errors import APIError
+from chatkit_host.projection import HIDDEN_ITEM_TYPES
 from chatkit_host.runtime.call import Call
 from chatkit_host.runtime.convert import (
-    HIDDEN_ITEM_TYPES,
     item_from_record,
     item_record,
     status_fields,
