@@ -18,7 +18,7 @@ from starlette.types import Message
 
 from chatkit_host.api.http import bearer_token, get_context, read_body
 from chatkit_host.context import AppContext
-from chatkit_host.errors import AuthenticationFailed, BadRequest, PayloadTooLarge, RateLimited
+from chatkit_host.errors import AuthenticationFailed, BadRequest, RateLimited
 from chatkit_host.runtime import attachments
 from chatkit_host.runtime.auth import session_by_id, session_for_secret
 from chatkit_host.runtime.call import Call
@@ -113,10 +113,7 @@ def _precheck_size(request: Request, session: SessionRecord) -> None:
     declared = request.headers.get("content-length")
     limit = session.max_file_size_mb * attachments.MB + MULTIPART_SLACK
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"The file is larger than this session's limit of {session.max_file_size_mb} MB.",
-            code="chatkit.file_too_large",
-        )
+        raise attachments.too_large(session)
 
 
 def _bounded(request: Request, session: SessionRecord) -> Request:
