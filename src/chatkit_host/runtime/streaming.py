@@ -63,6 +63,7 @@ TITLE_WORDS = 6
 TITLE_CHARS = 60
 CANCELLED_NOTE = "The user cancelled the stream; the assistant's answer above may be incomplete."
 SESSION_ENDED = "The ChatKit session was cancelled, so this answer was stopped."
+SESSION_EXPIRED = "The ChatKit session expired, so this answer was stopped."
 
 
 def fallback_title(text: str) -> str | None:
@@ -202,7 +203,8 @@ class TurnStream:
 
     async def frames(self) -> AsyncGenerator[bytes, None]:
         watcher = self.call.context.watcher
-        watch = self.watch = watcher.watch(self.call.context.store, self.call.session.id)
+        session = self.call.session
+        watch = self.watch = watcher.watch(self.call.context.store, session.id, session.expires_at - self.call.now)
         turn: Turn | None = None
         events: AsyncIterator[ThreadStreamEvent] | None = None
         try:
@@ -241,7 +243,8 @@ class TurnStream:
             watcher.release(watch)
         if watch.tripped:
             await self._interrupted(events)
-            yield frame(ErrorEvent(code="custom", message=SESSION_ENDED, allow_retry=False))
+            message = SESSION_EXPIRED if watch.reason == "expired" else SESSION_ENDED
+            yield frame(ErrorEvent(code="custom", message=message, allow_retry=False))
 
     async def _interrupted(self, events: AsyncIterator[ThreadStreamEvent] | None) -> None:
         if events is None:

@@ -1,16 +1,18 @@
-"""Ends streams whose session was cancelled, even when the cancellation happened on another replica.
+"""Ends streams whose session was cancelled (even on another replica) or expired while they ran.
 
-The session row in the shared database is the source of truth, so polling it works across processes
-without another channel. One poller per process serves every stream in flight and reads each distinct
-session once per interval, so 100 streams cost what one does. A tripped watch cancels the task that
-produces its stream; the stream sees ``tripped`` and turns the cancellation into an in-band ``error``
-event instead of a dropped connection.
+Expiry needs no database read: ``expires_at`` is known when the watch starts and never changes, so a timer
+on the event loop trips the watch at that moment. Cancellation does need one: the session row in the shared
+database is the source of truth, so polling it works across processes without another channel. One poller
+per process serves every stream in flight and reads each distinct session once per interval, so 100 streams
+cost what one does. A tripped watch cancels the task that produces its stream; the stream sees ``tripped``
+and turns the cancellation into an in-band ``error`` event instead of a dropped connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 
 from chatkit_host.store import Store
 
@@ -20,17 +22,27 @@ logger = logging.getLogger(__name__)
 CHECK_INTERVAL_SECONDS = 0.5
 
 
+#: Why a watch tripped; the stream words its closing error event after it.
+EndReason = Literal["cancelled", "expired"]
+
+
 class Watch:
     """One stream's registration: the session it belongs to and the task to cancel."""
 
     def __init__(self, session_id: str, target: asyncio.Task[object] | None) -> None:
         self.session_id = session_id
         self.target = target
-        self.tripped = False
+        self.reason: EndReason | None = None
+        self.expiry: asyncio.TimerHandle | None = None
 
-    def trip(self) -> None:
-        if not self.tripped:
-            self.tripped = True
+    @property
+    def tripped(self) -> bool:
+        return self.reason is not None
+
+    def trip(self, reason: EndReason = "cancelled") -> None:
+        # The first reason wins: a session that expired and was then cancelled ended by expiring.
+        if self.reason is None:
+            self.reason = reason
             if self.target is not None:
                 self.target.cancel()
 
@@ -42,9 +54,14 @@ class SessionWatcher:
         self._store: Store | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def watch(self, store: Store, session_id: str) -> Watch:
-        """Watch ``session_id`` on behalf of the current task until :meth:`release`."""
+    def watch(self, store: Store, session_id: str, expires_in: float | None = None) -> Watch:
+        """Watch ``session_id`` on behalf of the current task until :meth:`release`.
+
+        ``expires_in`` is the session's time left, in seconds; the watch trips as ``expired`` when it runs out.
+        """
         watch = Watch(session_id, asyncio.current_task())
+        if expires_in is not None:
+            watch.expiry = asyncio.get_running_loop().call_later(max(expires_in, 0.0), watch.trip, "expired")
         self._watches.add(watch)
         self._store = store
         if self._task is None or self._task.done():
@@ -52,6 +69,8 @@ class SessionWatcher:
         return watch
 
     def release(self, watch: Watch) -> None:
+        if watch.expiry is not None:
+            watch.expiry.cancel()
         self._watches.discard(watch)
 
     async def _poll(self) -> None:
