@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp
 
-from chatkit_host import __version__
+from chatkit_host import __version__, attachment_gc
 from chatkit_host.api import ROUTERS
 from chatkit_host.api.errors import EXCEPTION_HANDLERS
 from chatkit_host.api.http import DirectRoutes
@@ -55,9 +55,11 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
             responder=responder or workflows.engine,
             limiter=make_rate_limiter(settings.redis_url),
         )
+        sweeper = attachment_gc.start(app.state.context)
         try:
             yield
         finally:
+            await attachment_gc.stop(sweeper)
             await workflows.aclose()
             await app.state.context.limiter.aclose()
             await store.close()

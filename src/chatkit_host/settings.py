@@ -38,6 +38,8 @@ class Settings:
     workflow_paths: tuple[Path, ...] = field(default_factory=tuple)
     #: OTLP/HTTP endpoint for exporting traces; ``None`` keeps traces only in the database.
     otlp_endpoint: str | None = None
+    #: How long an uploaded attachment that no message names is kept before a sweep deletes it.
+    attachment_ttl_seconds: int = 24 * 3600
 
     @property
     def resolved_database_url(self) -> str:
@@ -83,4 +85,5 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHATKIT_HOST_OPENAI_API": ("openai_api", str),
     "CHATKIT_HOST_DEFAULT_MODEL": ("default_model", str),
     "CHATKIT_HOST_OTLP_ENDPOINT": ("otlp_endpoint", str),
+    "CHATKIT_HOST_ATTACHMENT_TTL_SECONDS": ("attachment_ttl_seconds", int),
 }

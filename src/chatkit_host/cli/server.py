@@ -1,9 +1,11 @@
-"""``chatkit-host serve`` and ``chatkit-host db upgrade``: the commands that work on the server itself."""
+"""``chatkit-host serve`` and ``chatkit-host db upgrade|gc``: the commands that work on the server itself."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import time
 from pathlib import Path
 
 import click
@@ -105,3 +107,34 @@ def db_upgrade(database_url: str | None, data_dir: Path | None) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_sync(settings.resolved_database_url)
     click.echo(f"Database at head: {settings.resolved_database_url}")
+
+
+@db.command("gc")
+@_database_option
+@_data_dir_option
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Remove unsent attachments older than this many seconds [default: CHATKIT_HOST_ATTACHMENT_TTL_SECONDS, 24 h].",
+)
+def db_gc(database_url: str | None, data_dir: Path | None, older_than: int | None) -> None:
+    """Remove attachments that were uploaded but never sent (rows and bytes); the server also does it periodically."""
+    settings = Settings.from_env(data_dir=data_dir, database_url=database_url, attachment_ttl_seconds=older_than)
+    removed = asyncio.run(_gc(settings))
+    click.echo(f"Removed {removed} unsent attachment(s) older than {settings.attachment_ttl_seconds} s.")
+
+
+async def _gc(settings: Settings) -> int:
+    # SQLAlchemy loads only for this command, as for upgrade; the schema is left as it is (no migration).
+    from chatkit_host.attachment_gc import sweep
+    from chatkit_host.files import LocalFileStorage
+    from chatkit_host.store import Store
+
+    store = Store.open(settings.resolved_database_url)
+    try:
+        files = LocalFileStorage(settings.data_dir / "files")
+        return await sweep(store, files, time.time() - settings.attachment_ttl_seconds)
+    finally:
+        await store.close()

@@ -26,6 +26,7 @@ from chatkit.types import (
 from pydantic import AnyUrl
 
 from chatkit_host import ids
+from chatkit_host.attachment_gc import sendable
 from chatkit_host.errors import BadRequest, PayloadTooLarge, PermissionDenied
 from chatkit_host.files import UploadTooLarge
 from chatkit_host.runtime.call import Call
@@ -186,9 +187,12 @@ async def delete(call: Call, attachment_id: str) -> None:
 async def for_message(call: Call, attachment_ids: list[str], thread_id: str | None) -> list[AttachmentRecord]:
     """The attachments a user message refers to: the caller's own, uploaded, and not in another thread."""
     records = []
+    ttl = call.context.settings.attachment_ttl_seconds
     for attachment_id in attachment_ids:
         record = await load_attachment(call.context.store, call.session, attachment_id)
         if record.thread_id is not None and record.thread_id != thread_id:
+            raise attachment_not_found(attachment_id)
+        if not sendable(record, call.now, ttl):  # a sweep may be deleting it: as good as gone already
             raise attachment_not_found(attachment_id)
         if record.storage_key is None:
             raise BadRequest(
