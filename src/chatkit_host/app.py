@@ -9,12 +9,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from starlette.types import ASGIApp
 
 from chatkit_host import __version__, attachment_gc
-from chatkit_host.api import ROUTERS
+from chatkit_host.api import HOT_ROUTES, ROUTERS
 from chatkit_host.api.errors import EXCEPTION_HANDLERS
-from chatkit_host.api.http import DirectRoutes
+from chatkit_host.api.hot import HotRoutes
 from chatkit_host.context import AppContext
 from chatkit_host.files import LocalFileStorage
 from chatkit_host.keys import load_admin_keys
@@ -79,18 +78,8 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(RuntimeCORS)
-    build_middleware_stack = app.build_middleware_stack
-
-    def build_with_direct_routes() -> ASGIApp:
-        # Outside the whole stack, so the hot routes skip its layers (server errors, body limit, CORS for
-        # /chatkit paths, which they are not); DirectRoutes answers unexpected errors as the stack would.
-        return DirectRoutes(
-            build_middleware_stack(),
-            routes=[r for router in ROUTERS for r in router.routes],
-            handlers=EXCEPTION_HANDLERS,
-        )
-
-    app.build_middleware_stack = build_with_direct_routes  # type: ignore[method-assign]
+    # Added last, so outermost: the hot routes skip the other layers (CORS applies to /chatkit paths only).
+    app.add_middleware(HotRoutes, routes=HOT_ROUTES)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,7 +1,7 @@
 """The REST API under ``/v1`` plus health; each resource has its own router module."""
 
-from chatkit_host.api import health, sessions, threads, traces, web, workflows
-from chatkit_host.runtime import feedback as runtime_feedback
+from chatkit_host.api import feedback, health, sessions, threads, traces, web, workflows
+from chatkit_host.api.hot import HotEndpoint
 from chatkit_host.runtime import routes as runtime_routes
 
 ROUTERS = [
@@ -9,10 +9,16 @@ ROUTERS = [
     sessions.router,
     threads.router,
     runtime_routes.router,
-    runtime_feedback.router,
+    feedback.router,
     workflows.router,
     traces.router,
     web.router,
 ]
 
-__all__ = ["ROUTERS"]
+#: Served by ``api.hot.HotRoutes`` ahead of FastAPI (each is also an ordinary route in its router).
+HOT_ROUTES: dict[tuple[str, str], HotEndpoint] = {
+    ("GET", "/v1/chatkit/threads"): threads.list_threads,
+    ("POST", "/v1/chatkit/sessions"): sessions.create,
+}
+
+__all__ = ["HOT_ROUTES", "ROUTERS"]

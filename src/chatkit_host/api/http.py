@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 import annotated_types
 import orjson
 from fastapi import Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError
-from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import QueryParams
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from chatkit_host import ids
 from chatkit_host.context import AppContext
@@ -33,20 +32,23 @@ def json_response(payload: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if not header:
+def bearer_value(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer TOKEN`` header value, or None."""
+    if not authorization:
         return None
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
 
 
-def check_admin(request: Request) -> AppContext:
+def bearer_token(request: Request) -> str | None:
+    return bearer_value(request.headers.get("authorization"))
+
+
+def authenticate_admin(context: AppContext, authorization: str | None) -> None:
     """Admin API key in ``Authorization: Bearer``; a session's client secret is not one."""
-    context = get_context(request)
-    token = bearer_token(request)
+    token = bearer_value(authorization)
     if token is None:
         raise AuthenticationFailed(
             "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.",
@@ -54,6 +56,11 @@ def check_admin(request: Request) -> AppContext:
         )
     if not context.admin_keys.check(token):
         raise AuthenticationFailed("Incorrect API key provided.", code="invalid_api_key")
+
+
+def check_admin(request: Request) -> AppContext:
+    context = get_context(request)
+    authenticate_admin(context, request.headers.get("authorization"))
     return context
 
 
@@ -65,30 +72,48 @@ async def require_admin(request: Request) -> AppContext:
 AdminContext = Annotated[AppContext, Depends(require_admin)]
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The whole body, refused as soon as it passes ``max_bytes`` (declared or as it arrives)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
+async def receive_body(receive: Receive, declared_length: str | None, max_bytes: int) -> bytes:
+    """The whole body from ASGI ``receive``, refused as soon as it passes ``max_bytes`` (declared or as it arrives)."""
+    if declared_length and declared_length.isdigit() and int(declared_length) > max_bytes:
         raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
             raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
-    return bytes(body)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def read_json(request: Request, max_bytes: int) -> Any:
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if content_type and content_type != "application/json" and not content_type.endswith("+json"):
-        raise UnsupportedMediaType(f"Expected a JSON body (application/json), got '{content_type}'.")
-    body = await read_body(request, max_bytes)
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    return await receive_body(request.receive, request.headers.get("content-length"), max_bytes)
+
+
+def check_json_media_type(content_type: str | None) -> None:
+    """415 unless the body is declared as JSON (or not declared at all), checked before reading it."""
+    media_type = (content_type or "application/json").split(";")[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(f"Expected a JSON body (application/json), got '{media_type}'.")
+
+
+def decode_json(body: bytes) -> Any:
     if not body:
         raise BadRequest("The request body is empty; expected a JSON object.")
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}.", code="invalid_json") from exc
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    check_json_media_type(request.headers.get("content-type"))
+    return decode_json(await read_body(request, max_bytes))
 
 
 def param_path(loc: tuple[int | str, ...]) -> str | None:
@@ -137,24 +162,19 @@ class ListParams(BaseModel):
     before: Annotated[str | None, Field(description="Return objects before this id in the list order.")] = None
 
 
-async def list_params(
-    limit: Annotated[int, Query(ge=0, le=100, description="Maximum number of objects to return.")] = 20,
-    order: Annotated[Literal["asc", "desc"], Query(description="Sort order by creation time.")] = "desc",
-    after: Annotated[str | None, Query(description="Return objects after this id in the list order.")] = None,
-    before: Annotated[str | None, Query(description="Return objects before this id in the list order.")] = None,
-) -> ListParams:
-    # FastAPI has validated each value against the same constraints already.
-    return ListParams.model_construct(limit=limit, order=order, after=after, before=before)
+#: The paging parameters of a list route, as FastAPI query parameters.
+Paging = Annotated[ListParams, Query()]
 
 
-Paging = Annotated[ListParams, Depends(list_params)]
+def check_cursors(after: str | None, before: str | None, prefix: str) -> None:
+    """400 for a cursor that is not a well-formed id of the listed kind (a deleted object's id still works)."""
+    for name, value in (("after", after), ("before", before)):
+        if value is not None and not ids.is_valid(value, prefix):
+            raise BadRequest(f"Invalid '{name}': '{value}' is not a {prefix}_ id.", param=name, code="invalid_cursor")
 
 
 def check_cursor(params: ListParams, prefix: str) -> None:
-    for name in ("after", "before"):
-        value = getattr(params, name)
-        if value is not None and not ids.is_valid(value, prefix):
-            raise BadRequest(f"Invalid '{name}': '{value}' is not a {prefix}_ id.", param=name, code="invalid_cursor")
+    check_cursors(params.after, params.before, prefix)
 
 
 def list_body(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
@@ -237,8 +257,13 @@ def _quick_checks(model: type[BaseModel]) -> dict[str, Callable[[str], Any]] | N
     return checks
 
 
-def _quick_query(model: type[M], raw: bytes) -> M | None:
-    """``model`` from a plain query string (no escapes, no blank or repeated names), or None to do it fully.
+@lru_cache(maxsize=64)
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
+    return {name: field.get_default(call_default_factory=True) for name, field in model.model_fields.items()}
+
+
+def _quick_query(model: type[BaseModel], raw: bytes) -> dict[str, Any] | None:
+    """The values of a plain query string (no escapes, no blank or repeated names), or None to do it fully.
 
     Such a string decodes to itself, so splitting it is all Starlette's parsing would do; a value is taken
     only if pydantic would take it unchanged, so anything else still fails with pydantic's exact error.
@@ -246,37 +271,42 @@ def _quick_query(model: type[M], raw: bytes) -> M | None:
     checks = _quick_checks(model)
     if checks is None:
         return None
-    values: dict[str, Any] = {}
+    values = _defaults(model).copy()
     if raw:
         text = raw.decode("latin-1")
         if not _PLAIN_QUERY.fullmatch(text):
             return None
+        seen: set[str] = set()
         for part in text.split("&"):
             name, _, value = part.partition("=")
             check = checks.get(name)
             if check is None:
                 continue
-            if name in values:
+            if name in seen:
                 return None
+            seen.add(name)
             try:
                 values[name] = check(value)
             except _Unsure:
                 return None
-    return model.model_construct(**values)
+    return values
 
 
-def parse_query(model: type[M], request: Request) -> M:
-    """Query parameters validated by ``model``, failing exactly as FastAPI's own parameter validation does."""
-    quick = _quick_query(model, request.scope["query_string"])
+def query_values(model: type[BaseModel], query_string: bytes) -> dict[str, Any]:
+    """Every field of ``model`` (defaults filled in) from a raw query string, validated by ``model``.
+
+    Values, not a model instance: this runs on the hottest routes, where building the instance would cost
+    more than parsing. Failures are the 400 that FastAPI's own query validation gives.
+    """
+    quick = _quick_query(model, query_string)
     if quick is not None:
         return quick
-    params = request.query_params
+    params = QueryParams(query_string)
     try:
-        return model.model_validate({name: params[name] for name in model.model_fields if name in params})
+        parsed = model.model_validate({name: params[name] for name in model.model_fields if name in params})
     except ValidationError as exc:
-        raise RequestValidationError(
-            [dict(e) | {"loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
-        ) from exc
+        raise validation_to_bad_request(exc) from exc
+    return parsed.model_dump()
 
 
 def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
@@ -290,59 +320,3 @@ def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
             | ({"description": description} if description else {})
         )
     return {"parameters": parameters}
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
-ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
-_DIRECT = "chatkit_host_direct"
-
-
-def direct(endpoint: Endpoint) -> Endpoint:
-    """Mark a route's endpoint (one that takes only the request) to be served by :class:`DirectRoutes`."""
-    setattr(endpoint, _DIRECT, True)
-    return endpoint
-
-
-class DirectRoutes:
-    """ASGI layer that serves the busiest routes without FastAPI's per-request routing and dependencies.
-
-    An endpoint listed here takes only the request and does its own authentication and parsing, so it runs
-    the same code whether FastAPI or this layer calls it; FastAPI keeps the route for everything else
-    (``HEAD``, other methods, ``/openapi.json``). It wraps the whole middleware stack (``create_app``), so it
-    also stands in for Starlette's server-error middleware: errors go to the app's own exception handlers,
-    and anything without a specific one gets the ``Exception`` handler's answer and is raised on to the
-    server, as that middleware does.
-    """
-
-    def __init__(
-        self, app: ASGIApp, routes: Sequence[BaseRoute], handlers: Mapping[type[Exception], ErrorHandler]
-    ) -> None:
-        self.app = app
-        self.routes: dict[tuple[str, str], Endpoint] = {
-            (method, route.path): route.endpoint
-            for route in routes
-            if isinstance(route, APIRoute) and getattr(route.endpoint, _DIRECT, False)
-            for method in route.methods or ()
-            if method != "HEAD"
-        }
-        self.handlers = {cls: handler for cls, handler in handlers.items() if cls is not Exception}
-        self.unexpected = handlers.get(Exception)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = (
-            self.routes.get((scope.get("method", ""), scope.get("path", ""))) if scope["type"] == "http" else None
-        )
-        if endpoint is None:
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        try:
-            response = await endpoint(request)
-        except Exception as exc:
-            handler = next((self.handlers[c] for c in type(exc).__mro__ if c in self.handlers), None)
-            if handler is None:
-                if self.unexpected is not None:
-                    await (await self.unexpected(request, exc))(scope, receive, send)
-                raise
-            response = await handler(request, exc)
-        await response(scope, receive, send)

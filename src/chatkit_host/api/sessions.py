@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+import orjson
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from starlette.types import Receive, Scope
 
 from chatkit_host import ids
+from chatkit_host.api.hot import as_route, header
 from chatkit_host.api.http import (
     AdminContext,
     Paging,
-    check_admin,
+    authenticate_admin,
     check_cursor,
-    direct,
+    check_json_media_type,
+    decode_json,
     json_response,
     list_body,
     parse_model,
-    read_json,
+    receive_body,
 )
+from chatkit_host.context import AppContext
 from chatkit_host.errors import NotFound
 from chatkit_host.sessions import create_session, session_to_rest
 from chatkit_host.types.common import ListPage
@@ -34,14 +39,25 @@ _CREATE_BODY = {
 }
 
 
-@router.post("", response_model=ChatSession, openapi_extra=_CREATE_BODY, summary="Create a ChatKit session.")
-@direct
-async def create(request: Request) -> Response:
-    context = check_admin(request)
-    body = parse_model(CreateSessionBody, await read_json(request, context.settings.max_body_bytes))
+async def create(context: AppContext, scope: Scope, receive: Receive) -> bytes:
+    """Create a ChatKit session (a hot route: see ``api/hot.py``)."""
+    authenticate_admin(context, header(scope, b"authorization"))
+    check_json_media_type(header(scope, b"content-type"))
+    raw = await receive_body(receive, header(scope, b"content-length"), context.settings.max_body_bytes)
+    body = parse_model(CreateSessionBody, decode_json(raw))
     now = context.clock()
     record, secret = await create_session(context.store, context.workflows, body, now)
-    return json_response(session_to_rest(record, now, client_secret=secret))
+    return orjson.dumps(session_to_rest(record, now, client_secret=secret))
+
+
+router.add_api_route(
+    "",
+    as_route(create),
+    methods=["POST"],
+    response_model=ChatSession,
+    openapi_extra=_CREATE_BODY,
+    summary="Create a ChatKit session.",
+)
 
 
 @router.post("/{session_id}/cancel", response_model=ChatSession, summary="Cancel a ChatKit session.")

@@ -5,23 +5,27 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+import orjson
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import Field
+from starlette.types import Receive, Scope
 
 from chatkit_host import ids
+from chatkit_host.api.hot import as_route, header
 from chatkit_host.api.http import (
     AdminContext,
     ListParams,
     Paging,
-    check_admin,
+    authenticate_admin,
     check_cursor,
-    direct,
+    check_cursors,
     json_response,
     list_body,
-    parse_query,
     query_parameters,
+    query_values,
 )
+from chatkit_host.context import AppContext
 from chatkit_host.errors import NotFound
 from chatkit_host.files import delete_thread_with_files
 from chatkit_host.projection import HIDDEN_FROM_REST, item_to_rest, thread_columns_to_rest, thread_to_rest
@@ -41,26 +45,30 @@ class ThreadListQuery(ListParams):
     user: Annotated[str | None, Field(min_length=1, max_length=512, description="Only this user's threads.")] = None
 
 
-@router.get(
+async def list_threads(context: AppContext, scope: Scope, _receive: Receive) -> bytes:
+    """List ChatKit threads (a hot route: see ``api/hot.py``)."""
+    authenticate_admin(context, header(scope, b"authorization"))
+    query = query_values(ThreadListQuery, scope["query_string"])
+    check_cursors(query["after"], query["before"], ids.THREAD)
+    page = await context.store.list_threads_as(
+        thread_columns_to_rest,
+        user=query["user"],
+        after=query["after"],
+        before=query["before"],
+        limit=query["limit"],
+        order=query["order"],
+    )
+    return orjson.dumps(list_body(page.data, page.has_more))
+
+
+router.add_api_route(
     "",
+    as_route(list_threads),
+    methods=["GET"],
     response_model=ListPage[ChatKitThread],
     summary="List ChatKit threads.",
     openapi_extra=query_parameters(ThreadListQuery),
 )
-@direct
-async def list_threads(request: Request) -> Response:
-    context = check_admin(request)
-    query = parse_query(ThreadListQuery, request)
-    check_cursor(query, ids.THREAD)
-    page = await context.store.list_threads_as(
-        thread_columns_to_rest,
-        user=query.user,
-        after=query.after,
-        before=query.before,
-        limit=query.limit,
-        order=query.order,
-    )
-    return json_response(list_body(page.data, page.has_more))
 
 
 @router.get("/{thread_id}", response_model=ChatKitThread, summary="Retrieve a ChatKit thread.")
