@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sqlite3
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from chatkit_host import ids
 from chatkit_host.settings import Settings
 from chatkit_host.store import SessionRecord, Store
 from chatkit_host.store.migrate import upgrade
 from chatkit_host.store.records import ItemRecord, Order
-from tests.conftest import fresh_postgres_url
+from tests.conftest import MakeServer, fresh_postgres_url
 from tests.seed import _seed
 
 
@@ -131,3 +132,34 @@ def test_an_item_id_from_another_thread_is_refused_not_silently_dropped(tmp_path
     with ExitStack() as stack:
         url = f"sqlite:///{tmp_path / 'direct.db'}" if backend == "sqlite" else fresh_postgres_url(stack)
         asyncio.run(scenario(url))
+
+
+def test_a_new_database_file_is_in_wal_mode(make_server: MakeServer) -> None:
+    # WAL is what lets readers run while a write commits; it must hold from the very first start.
+    server = make_server()
+    path = Path(str(make_url(server.settings.resolved_database_url).database))
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_checkpoints_move_committed_pages_into_the_database_file(tmp_path: Path) -> None:
+    # The fast path's connection never checkpoints inside a commit (that would stall the event loop), so
+    # the database file only grows if the background checkpointer copies the WAL into it.
+    async def scenario() -> None:
+        store = await _open(tmp_path)
+        path = tmp_path / "direct.db"
+        try:
+            await store.create_session(_session("first"))
+            await asyncio.sleep(1)
+            before = path.stat().st_size
+            for batch in range(20):
+                await asyncio.gather(*(store.create_session(_session(f"h-{batch}-{n}")) for n in range(100)))
+            for _ in range(100):  # the checkpointer waits 0.2 s after the last write; allow 10 s
+                if path.stat().st_size > before:
+                    break
+                await asyncio.sleep(0.1)
+            assert path.stat().st_size > before
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
