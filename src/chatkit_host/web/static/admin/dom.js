@@ -28,11 +28,22 @@ export function status(value) {
   return h("span", { class: `status status-${String(value).replace(/[^a-z_-]/gi, "")}` }, value);
 }
 
-export function table(headers, rows, empty = "Nothing here yet.") {
-  if (!rows.length) return h("p", { class: "empty" }, empty);
-  return h(
-    "div",
-    { class: "table-wrap" },
-    h("table", {}, h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col" }, x)))), h("tbody", {}, rows)),
-  );
+/** A table that can grow (`append`) or be redrawn (`replace`); it shows `empty` while it has no rows. */
+export function growingTable(headers, empty = "Nothing here yet.") {
+  const body = h("tbody");
+  const wrap = h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col" }, x)))), body));
+  const none = h("p", { class: "empty" }, empty);
+  const node = h("div", { class: "list" }, none);
+  const show = () => node.replaceChildren(body.children.length ? wrap : none);
+  return {
+    node,
+    append(rows) {
+      body.append(...rows);
+      show();
+    },
+    replace(rows) {
+      body.replaceChildren(...rows);
+      show();
+    },
+  };
 }

@@ -1,5 +1,7 @@
-// The sections of the admin console. Each renders into `root` with data from the admin REST API.
-import { h, status, table, time } from "./dom.js";
+// The sections of the admin console. Each renders into `root` with data from the admin REST API; lists show
+// their first page and load the next ones on demand (admin/paging.js).
+import { growingTable, h, status, time } from "./dom.js";
+import { pagedList } from "./paging.js";
 
 function userFilter(label, value, onSubmit) {
   const input = h("input", { name: "user", value: value || "", placeholder: "any user", "aria-label": label });
@@ -12,26 +14,23 @@ function userFilter(label, value, onSubmit) {
   return form;
 }
 
-function query(params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, v);
-  const text = q.toString();
-  return text ? `?${text}` : "";
-}
-
 // ---- sessions -------------------------------------------------------------------------------------
 
-async function sessions(root, ctx, user = "", only = "") {
-  const page = await ctx.api(`/v1/chatkit/sessions${query({ limit: 100, user })}`);
-  const counts = { active: 0, expired: 0, cancelled: 0 };
-  for (const s of page.data) counts[s.status] = (counts[s.status] || 0) + 1;
-  const statusFilter = h(
-    "select",
-    { "aria-label": "Status", onchange: () => sessions(root, ctx, user, statusFilter.value) },
-    ["", "active", "expired", "cancelled"].map((v) => h("option", { value: v, selected: v === only }, v || "any status")),
-  );
-  const shown = page.data.filter((s) => !only || s.status === only);
-  const rows = shown.map((s) =>
+async function sessions(root, ctx, user = "") {
+  const loaded = [];
+  let only = "";
+  let more = false;
+  const list = growingTable(["Session", "User", "Workflow", "Status", "Expires", ""], "No sessions yet.");
+  const hint = h("p", { class: "hint" });
+  // The status filter and the counts work on the sessions loaded so far, so both are redrawn as pages arrive.
+  const render = () => {
+    const counts = { active: 0, expired: 0, cancelled: 0 };
+    for (const s of loaded) counts[s.status] = (counts[s.status] || 0) + 1;
+    const scope = more ? ` (of the ${loaded.length} loaded)` : "";
+    hint.textContent = `${counts.active} active · ${counts.expired} expired · ${counts.cancelled} cancelled${scope}`;
+    list.replace(loaded.filter((s) => !only || s.status === only).map(sessionRow));
+  };
+  const sessionRow = (s) =>
     h(
       "tr",
       { dataset: { sessionId: s.id, status: s.status } },
@@ -51,8 +50,9 @@ async function sessions(root, ctx, user = "", only = "") {
                 "aria-label": `Cancel session ${s.id}`,
                 onclick: async () => {
                   try {
-                    await ctx.api(`/v1/chatkit/sessions/${encodeURIComponent(s.id)}/cancel`, { method: "POST" });
-                    await sessions(root, ctx, user, only);
+                    const cancelled = await ctx.api(`/v1/chatkit/sessions/${encodeURIComponent(s.id)}/cancel`, { method: "POST" });
+                    loaded[loaded.indexOf(s)] = cancelled;
+                    render();
                   } catch (error) {
                     ctx.showError(error);
                   }
@@ -62,15 +62,21 @@ async function sessions(root, ctx, user = "", only = "") {
             )
           : "",
       ),
-    ),
+    );
+  const statusFilter = h(
+    "select",
+    { "aria-label": "Status", onchange: () => ((only = statusFilter.value), render()) },
+    ["", "active", "expired", "cancelled"].map((v) => h("option", { value: v }, v || "any status")),
   );
-  const filters = userFilter("User", user, (u) => sessions(root, ctx, u, only));
+  const pages = pagedList(ctx, "/v1/chatkit/sessions", { user }, (data, hasMore) => {
+    loaded.push(...data);
+    more = hasMore;
+    render();
+  });
+  await pages.first();
+  const filters = userFilter("User", user, (u) => sessions(root, ctx, u));
   filters.append(h("label", {}, "Status", statusFilter));
-  root.replaceChildren(
-    filters,
-    h("p", { class: "hint" }, `${counts.active} active · ${counts.expired} expired · ${counts.cancelled} cancelled${page.has_more ? " (first 100)" : ""}`),
-    table(["Session", "User", "Workflow", "Status", "Expires", ""], rows, "No sessions yet."),
-  );
+  root.replaceChildren(filters, hint, list.node, pages.control);
 }
 
 // ---- threads --------------------------------------------------------------------------------------
@@ -87,7 +93,13 @@ function itemText(item) {
 }
 
 async function threadDetail(panel, ctx, thread, onDeleted) {
-  const items = await ctx.api(`/v1/chatkit/threads/${encodeURIComponent(thread.id)}/items?limit=100&order=asc`);
+  const list = h("ul", { class: "items" });
+  const itemRow = (item) =>
+    h("li", { dataset: { itemId: item.id } }, h("div", { class: "kind" }, item.type.replace("chatkit.", ""), " · ", h("code", {}, item.id)), h("pre", {}, itemText(item)));
+  const items = pagedList(ctx, `/v1/chatkit/threads/${encodeURIComponent(thread.id)}/items`, { order: "asc" }, (data) =>
+    list.append(...data.map(itemRow)),
+  );
+  await items.first();
   const del = h(
     "button",
     {
@@ -111,22 +123,16 @@ async function threadDetail(panel, ctx, thread, onDeleted) {
   panel.replaceChildren(
     h("h3", {}, thread.title || "(untitled)"),
     h("p", { class: "hint" }, h("code", {}, thread.id), ` · ${thread.user} · ${time(thread.created_at)}`),
-    h(
-      "ul",
-      { class: "items" },
-      items.data.map((item) =>
-        h("li", { dataset: { itemId: item.id } }, h("div", { class: "kind" }, item.type.replace("chatkit.", ""), " · ", h("code", {}, item.id)), h("pre", {}, itemText(item))),
-      ),
-    ),
-    items.has_more ? h("p", { class: "hint" }, "Showing the first 100 items.") : "",
+    list,
+    items.control,
     h("p", {}, del),
   );
 }
 
 async function threads(root, ctx, user = "") {
-  const page = await ctx.api(`/v1/chatkit/threads${query({ limit: 100, user })}`);
   const panel = h("div", { class: "detail" }, h("p", { class: "empty" }, "Pick a thread to see its items."));
-  const rows = page.data.map((t) => {
+  const list = growingTable(["Title", "User", "Status", "Created"], "No threads.");
+  const threadRow = (t) => {
     const row = h(
       "tr",
       { dataset: { threadId: t.id } },
@@ -136,7 +142,7 @@ async function threads(root, ctx, user = "") {
       h("td", { class: "hide-narrow" }, time(t.created_at)),
     );
     return row;
-  });
+  };
   const select = async (row, t) => {
     for (const r of root.querySelectorAll("tr.selected")) r.classList.remove("selected");
     row.classList.add("selected");
@@ -146,17 +152,19 @@ async function threads(root, ctx, user = "") {
       ctx.showError(error);
     }
   };
+  const pages = pagedList(ctx, "/v1/chatkit/threads", { user }, (data) => list.append(data.map(threadRow)));
+  await pages.first();
   root.replaceChildren(
     userFilter("User", user, (u) => threads(root, ctx, u)),
-    h("div", { class: "split" }, table(["Title", "User", "Status", "Created"], rows, "No threads."), panel),
+    h("div", { class: "split" }, h("div", {}, list.node, pages.control), panel),
   );
 }
 
 // ---- feedback -------------------------------------------------------------------------------------
 
 async function feedback(root, ctx) {
-  const page = await ctx.api("/v1/chatkit/feedback?limit=100");
-  const rows = page.data.map((f) =>
+  const list = growingTable(["Kind", "User", "Thread", "Item", "Received"], "No feedback received yet.");
+  const feedbackRow = (f) =>
     h(
       "tr",
       { dataset: { feedbackId: f.id || "", itemId: f.item_id || "" } },
@@ -165,17 +173,18 @@ async function feedback(root, ctx) {
       h("td", {}, h("code", {}, f.thread_id || "")),
       h("td", {}, h("code", {}, f.item_id || (f.item_ids || []).join(", "))),
       h("td", { class: "hide-narrow" }, time(f.created_at)),
-    ),
-  );
-  root.replaceChildren(table(["Kind", "User", "Thread", "Item", "Received"], rows, "No feedback received yet."));
+    );
+  const pages = pagedList(ctx, "/v1/chatkit/feedback", {}, (data) => list.append(data.map(feedbackRow)));
+  await pages.first();
+  root.replaceChildren(list.node, pages.control);
 }
 
 // ---- workflows ------------------------------------------------------------------------------------
 
 async function workflows(root, ctx) {
-  const page = await ctx.api("/v1/chatkit/workflows?limit=100");
   const panel = h("div", { class: "detail" }, h("p", { class: "empty" }, "Pick a workflow to see its versions."));
-  const rows = page.data.map((w) =>
+  const list = growingTable(["Workflow", "Name", "Latest", "Versions", ""], "No workflows.");
+  const workflowRow = (w) =>
     h(
       "tr",
       { dataset: { workflowId: w.id } },
@@ -184,15 +193,16 @@ async function workflows(root, ctx) {
       h("td", {}, w.latest_version ?? "—"),
       h("td", {}, String(w.version_count ?? "")),
       h("td", { class: "hide-narrow" }, w.archived ? "archived" : w.builtin ? "built-in" : ""),
-    ),
-  );
-  root.replaceChildren(h("div", { class: "split" }, table(["Workflow", "Name", "Latest", "Versions", ""], rows, "No workflows."), panel));
+    );
+  const pages = pagedList(ctx, "/v1/chatkit/workflows", {}, (data) => list.append(data.map(workflowRow)));
+  await pages.first();
+  root.replaceChildren(h("div", { class: "split" }, h("div", {}, list.node, pages.control), panel));
 }
 
 async function versions(panel, ctx, workflow) {
   try {
-    const page = await ctx.api(`/v1/chatkit/workflows/${encodeURIComponent(workflow.id)}/versions?limit=100`);
-    const rows = page.data.map((v) =>
+    const list = growingTable(["Version", "Kind", "Models", "Published"], "No versions.");
+    const versionRow = (v) =>
       h(
         "tr",
         { dataset: { version: v.version } },
@@ -200,9 +210,11 @@ async function versions(panel, ctx, workflow) {
         h("td", {}, `${v.format} · ${v.kind}`),
         h("td", {}, (v.models || []).join(", ")),
         h("td", { class: "hide-narrow" }, time(v.created_at)),
-      ),
-    );
-    panel.replaceChildren(h("h3", {}, workflow.name || workflow.id), table(["Version", "Kind", "Models", "Published"], rows, "No versions."));
+      );
+    const path = `/v1/chatkit/workflows/${encodeURIComponent(workflow.id)}/versions`;
+    const pages = pagedList(ctx, path, {}, (data) => list.append(data.map(versionRow)));
+    await pages.first();
+    panel.replaceChildren(h("h3", {}, workflow.name || workflow.id), list.node, pages.control);
   } catch (error) {
     ctx.showError(error);
   }
@@ -236,9 +248,9 @@ function waterfall(trace) {
 }
 
 async function traces(root, ctx) {
-  const page = await ctx.api("/v1/chatkit/traces?limit=50");
   const panel = h("div", { class: "detail" }, h("p", { class: "empty" }, "Pick a trace to see its waterfall."));
-  const rows = page.data.map((t) =>
+  const list = growingTable(["Run", "Workflow", "Status", "Duration", "Tokens", "User"], "No traces yet.");
+  const traceRow = (t) =>
     h(
       "tr",
       { dataset: { traceId: t.id } },
@@ -248,9 +260,10 @@ async function traces(root, ctx) {
       h("td", {}, `${Math.round(t.duration_ms)} ms`),
       h("td", {}, `${t.usage.total_tokens}`),
       h("td", { class: "hide-narrow" }, t.user || ""),
-    ),
-  );
-  root.replaceChildren(h("div", { class: "split" }, table(["Run", "Workflow", "Status", "Duration", "Tokens", "User"], rows, "No traces yet."), panel));
+    );
+  const pages = pagedList(ctx, "/v1/chatkit/traces", {}, (data) => list.append(data.map(traceRow)));
+  await pages.first();
+  root.replaceChildren(h("div", { class: "split" }, h("div", {}, list.node, pages.control), panel));
 }
 
 async function showTrace(panel, ctx, id) {
