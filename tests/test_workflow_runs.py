@@ -361,9 +361,13 @@ def test_python_definition_tools_read_typed_state(make_server: MakeServer, fake_
     assert "team plan with 10 half-seats" in second.transcript()
 
 
-def test_client_disconnect_cancels_the_run_and_records_it(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+# The second is a text-only agent: the engine's fast path (``workflows/single_call.py``) runs it.
+@pytest.mark.parametrize("source", [SUPPORT, "agents:\n  - name: plain\n    model: fake-small\n"])
+def test_client_disconnect_cancels_the_run_and_records_it(
+    make_server: MakeServer, fake_openai: FakeOpenAI, source: str
+) -> None:
     server = provider_server(make_server, fake_openai)
-    publish(server, SUPPORT, "support")
+    publish(server, source, "support")
     fake_openai.script(Reply(text="a long answer " * 50, chunk_delay=0.02))  # about 4 s of streaming
     rt = runtime(server, {"id": "support"})
     body = {"type": "threads.create", "params": {"input": _text_input("a slow question")}}

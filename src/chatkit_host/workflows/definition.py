@@ -24,6 +24,7 @@ from chatkit_host.errors import BadRequest
 from chatkit_host.types.workflows import StateVariable
 from chatkit_host.workflows.models import ModelRouter
 from chatkit_host.workflows.scope import current_run
+from chatkit_host.workflows.single_call import SingleCall, plan_single_call
 from chatkit_host.workflows.state import check_declaration, has_template, render, state_model
 
 KIND_AGENTS = "agents"
@@ -45,6 +46,12 @@ class CompiledWorkflow:
     #: Names of tools the browser runs (``client_tool_call`` items).
     client_tools: frozenset[str] = frozenset()
     _state_type: type[BaseModel] | None = field(default=None, repr=False)
+    #: One model call without the Runner, when the starting agent can only answer in text (``single_call.py``).
+    single_call: SingleCall | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind == KIND_AGENTS and self.start is not None:
+            self.single_call = plan_single_call(self.start)
 
     def state_type(self) -> type[BaseModel]:
         """The typed state object's class, built once per compiled version (pydantic models are costly)."""

@@ -2,14 +2,16 @@
 
 Each run gets a :class:`RunScope` in a copied context (see ``scope.py``); the Agents SDK run, or an
 exported ``run_workflow``, executes in a task started inside that context, so our model wrapper and trace
-processor find the scope without any parameter passing. After the run its trace (when tracing is on) and
-its token usage are written in one transaction.
+processor find the scope without any parameter passing. A workflow whose starting agent can only answer in
+text skips the SDK's ``Runner`` for one direct model call (``single_call.py``). After the run its trace
+(when tracing is on) and its token usage are handed to the background writer (``writer.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import copy
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -19,7 +21,6 @@ from typing import Any
 from agents import (
     Agent,
     InputGuardrailTripwireTriggered,
-    ModelSettings,
     OutputGuardrailTripwireTriggered,
     RunConfig,
     Runner,
@@ -46,6 +47,7 @@ from chatkit_host.workflows.history import HistoryConverter, split_latest, user_
 from chatkit_host.workflows.records import TraceRecord, UsageRecord
 from chatkit_host.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
 from chatkit_host.workflows.scope import CURRENT_RUN, RunScope
+from chatkit_host.workflows.single_call import RUN_MODEL_SETTINGS
 from chatkit_host.workflows.state import merge_defaults
 from chatkit_host.workflows.store import USAGE_PREFIX
 from chatkit_host.workflows.tracing import RunRecorder
@@ -81,6 +83,9 @@ class WorkflowEngine:
         #: Answers the built-in workflow when no provider is configured (the runtime's echoing stand-in).
         self.offline = offline
         self._mcp_lock = asyncio.Lock()
+        # Built once and copied per turn: RunConfig.__post_init__ checks model_settings against the field's
+        # annotation with typing.get_type_hints, about 1 ms of CPU per turn.
+        self._base_config = RunConfig(model_settings=RUN_MODEL_SETTINGS)
 
     def _offline_default(self, turn: Turn) -> Responder | None:
         router = self.registry.router
@@ -167,23 +172,25 @@ class WorkflowEngine:
         assert compiled.start is not None
         items = await turn.load_history()
         model_input = await self.converter.to_agent_input(items)
+        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
+        if compiled.single_call is not None:
+            async for data in compiled.single_call.stream(model_input, scope, name, turn.thread.id, context):
+                for mapped in mapper.map_model_event(data):
+                    yield mapped
+            return
         await self._connect_mcp(compiled)
-        config = RunConfig(
-            workflow_name=name,
-            group_id=turn.thread.id,
-            tracing_disabled=scope.recorder is None,
-            # Chat Completions streams report usage only when asked to.
-            model_settings=ModelSettings(include_usage=True),
-        )
+        config = copy.copy(self._base_config)
+        config.workflow_name = name
+        config.group_id = turn.thread.id
+        config.tracing_disabled = scope.recorder is None
         # Started inside the run's context: the SDK's background task inherits the scope.
         result = context.run(Runner.run_streamed, compiled.start, model_input, context=scope, run_config=config)
-        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
         try:
             async for event in result.stream_events():
                 for mapped in mapper.map(event):
                     yield mapped
-                while scope.pending_events:
-                    yield scope.pending_events.pop(0)
+                for pending in scope.drain_events():
+                    yield pending
         except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
             for item_id in mapper.produced:
                 yield ThreadItemRemovedEvent(item_id=item_id)
@@ -193,8 +200,8 @@ class WorkflowEngine:
             result.cancel()
         for mapped in mapper.close_workflow():
             yield mapped
-        while scope.pending_events:
-            yield scope.pending_events.pop(0)
+        for pending in scope.drain_events():
+            yield pending
 
     async def _run_export(
         self, turn: Turn, compiled: CompiledWorkflow, scope: RunScope, context: contextvars.Context
@@ -216,8 +223,8 @@ class WorkflowEngine:
         finally:
             if not task.done():
                 task.cancel()
-        while scope.pending_events:
-            yield scope.pending_events.pop(0)
+        for pending in scope.drain_events():
+            yield pending
         output = result.get("output_text") if isinstance(result, dict) else result
         yield self._message(turn, "" if output is None else str(output))
 

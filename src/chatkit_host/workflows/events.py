@@ -44,11 +44,12 @@ class EventMapper:
 
     def map(self, event: StreamEvent) -> Iterator[ThreadStreamEvent]:
         if event.type == "raw_response_event":
-            yield from self._raw(event.data)
+            yield from self.map_model_event(event.data)
         elif event.type == "run_item_stream_event":
             yield from self._run_item(event.item)
 
-    def _raw(self, data: Any) -> Iterator[ThreadStreamEvent]:
+    def map_model_event(self, data: Any) -> Iterator[ThreadStreamEvent]:
+        """One of the model's Responses-format stream events (what the Runner wraps as ``raw_response_event``)."""
         kind = data.type
         if kind == "response.output_item.added" and data.item.type == "message":
             yield from self.close_workflow()

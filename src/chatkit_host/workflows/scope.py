@@ -7,7 +7,8 @@ wrapper and trace processor wherever the SDK calls them from.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,7 @@ class RunScope:
     input_tokens: int = 0
     output_tokens: int = 0
     #: ChatKit events produced by tools (widgets, progress), flushed into the stream by the engine.
-    pending_events: list[ThreadStreamEvent] = field(default_factory=list)
+    pending_events: deque[ThreadStreamEvent] = field(default_factory=deque)
     client_tool: ClientToolRequest | None = None
     #: Makes a widget item with a runtime-minted id (None outside a thread turn).
     new_widget_item: Callable[[Any, str | None], WidgetItem] | None = None
@@ -56,6 +57,11 @@ class RunScope:
         self.requests += 1
         self.input_tokens += input_tokens
         self.output_tokens += output_tokens
+
+    def drain_events(self) -> Iterator[ThreadStreamEvent]:
+        """Tool-produced events in the order tools queued them, each handed out once."""
+        while self.pending_events:
+            yield self.pending_events.popleft()
 
 
 CURRENT_RUN: ContextVar[RunScope | None] = ContextVar("chatkit_host_workflow_run", default=None)
