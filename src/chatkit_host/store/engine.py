@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,25 +35,19 @@ def is_sqlite(url: str) -> bool:
 
 
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-_Write = tuple[Sequence[tuple[str, Sequence[Any]]], "asyncio.Future[bool]"]
-
-
-def _settle(future: asyncio.Future[bool], outcome: bool | BaseException) -> None:
-    if future.done():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+Statements = Sequence[tuple[str, Sequence[Any]]]
+#: What one write came to: None when it committed, else the error that rolled it back.
+Outcome = BaseException | None
 
 
 class _Checkpointer:
-    """Copies the WAL back into the database file on its own thread, shortly after writes.
+    """Copies committed WAL frames into the database file on its own connection and thread, soon after writes.
 
-    SQLite's automatic checkpoint runs inside whichever commit crosses the threshold (1,000 pages), and
-    with the fast path that commit happens on the event loop: measured, it stalls every request for up to
-    ~140 ms and makes the average commit ~4x dearer. A PASSIVE checkpoint from another connection neither
-    blocks nor waits for readers and writers, and the driver releases the GIL while SQLite works.
+    SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages and syncs ~4 MB to
+    disk there: measured, 20-240 ms during which no other write commits. Checkpointing small amounts
+    often from here keeps that work out of commits; the writer's automatic checkpoint then finds almost
+    everything copied, finishes quickly and lets the log be reused from the start (a PASSIVE checkpoint
+    from another connection alone never catches up with a steady stream of commits, so the log would grow).
     """
 
     def __init__(self, path: str, delay: float) -> None:
@@ -74,57 +69,55 @@ class _Checkpointer:
     def _run(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
-            conn.execute("PRAGMA busy_timeout=1000")
             while not self._stopping.is_set():
                 self._dirty.wait()
-                # Let a burst of commits finish first: one checkpoint then moves all of their pages.
-                self._stopping.wait(self.delay)
+                self._stopping.wait(self.delay)  # let a burst of commits land, then copy them in one go
                 self._dirty.clear()
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:
-                    logger.warning("WAL checkpoint failed; the next write retries it", exc_info=True)
+                    logger.warning("background WAL checkpoint failed; commits still checkpoint", exc_info=True)
         finally:
             conn.close()
 
 
 class SQLiteDirect:
-    """Short statements on a SQLite file, run through the stdlib driver on the calling thread.
+    """Short statements on a SQLite file through the stdlib driver: reads on the calling thread, writes on one
+    writer thread with group commit.
 
     Each aiosqlite call is a round trip to a worker thread, and one statement through SQLAlchemy's async
-    layer takes several. The statements sent here are reads bounded by LIMIT on an index range and
-    single-row writes, which take tens of microseconds: less than one thread round trip. WAL readers never
-    wait for a writer, and a write only proceeds if the lock is free right now (see :meth:`write`), so
-    nothing here can stall the event loop behind another transaction.
+    layer takes several. The reads sent here are bounded by LIMIT on an index range and take tens of
+    microseconds, less than one thread round trip, and WAL readers never wait for a writer, so they run on
+    the event loop. Writes do not: a commit can run SQLite's automatic checkpoint (copying the WAL into the
+    database file and syncing it), which measured up to ~140 ms on the event loop. They go to a dedicated
+    thread instead, a batch at a time: the writes that arrive while one batch commits share the next
+    transaction (group commit), each in its own savepoint so that a failing one rolls back only itself.
     """
 
-    def __init__(self, path: str, checkpoint_delay: float = 0.2) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._checkpoint_delay = checkpoint_delay
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._checkpointer: _Checkpointer | None = None
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, writer: bool) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=256)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        # No waiting: a busy write lock means "take the queued path", decided by the caller.
-        conn.execute("PRAGMA busy_timeout=0")
-        # Commits here run on the event loop; the checkpointer thread does SQLite's checkpoints instead.
-        conn.execute("PRAGMA wal_autocheckpoint=0")
+        # The writer thread may wait for another writer (the SQLAlchemy engine, another process); a reader on
+        # the event loop never waits: it retries on the async path instead (see fetch_all).
+        conn.execute(f"PRAGMA busy_timeout={10_000 if writer else 0}")
         with self._lock:
             self._opened.append(conn)
-            if self._checkpointer is None:
-                self._checkpointer = _Checkpointer(self.path, self._checkpoint_delay)
         return conn
 
-    def _connection(self) -> sqlite3.Connection:
+    def _connection(self, *, writer: bool = False) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = self._connect()
+            conn = self._local.conn = self._connect(writer=writer)
         return conn
 
     def fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any] | None:
@@ -136,81 +129,104 @@ class SQLiteDirect:
                 return None
             raise
 
-    async def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> bool:
-        """Run ``statements`` atomically; False (nothing done) if another connection holds the write lock.
-
-        The commit is most of a small write's cost, so the writes queued during one turn of the event loop
-        share one transaction (group commit), each in its own savepoint so that a failing one rolls back
-        only itself. Callers return only after the shared commit.
-        """
+    async def write(self, statements: Statements) -> bool:
+        """Run ``statements`` atomically; returns once they are committed (True) or raises their error."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
-        pending: list[_Write] | None = getattr(self._local, "pending", None)
-        if pending is None:
-            pending = self._local.pending = []
-        pending.append((statements, future))
-        if len(pending) == 1:
-            loop.call_soon(self._flush)
+        queue: _WriteQueue | None = getattr(self._local, "queue", None)
+        if queue is None:
+            queue = self._local.queue = _WriteQueue(self, loop)
+        queue.add(statements, future)
         return await future
 
-    def _flush(self) -> None:
-        batch: list[_Write] = self._local.pending
-        self._local.pending = []
-        conn = self._connection()
+    def commit_batch(self, batch: Sequence[Statements]) -> list[Outcome]:
+        """On the writer thread: every write of ``batch`` in one transaction, each rolled back alone if it fails."""
+        conn = self._connection(writer=True)
+        outcomes: list[Outcome] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            busy = isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode in _BUSY
-            for _, future in batch:
-                _settle(future, False if busy else exc)
-            return
-        written: list[asyncio.Future[bool]] = []
-        try:
-            for statements, future in batch:
-                if len(statements) == 1:
-                    # A failing statement undoes only itself (SQLite's default ABORT), so no savepoint.
-                    try:
-                        conn.execute(*statements[0])
-                    except sqlite3.Error as exc:
-                        _settle(future, exc)
-                    else:
-                        written.append(future)
-                    continue
-                conn.execute("SAVEPOINT one_write")
-                try:
-                    for sql, params in statements:
-                        conn.execute(sql, params)
-                except sqlite3.Error as exc:
-                    conn.execute("ROLLBACK TO one_write")
-                    _settle(future, exc)
-                else:
-                    written.append(future)
-                conn.execute("RELEASE one_write")
+            for statements in batch:
+                outcomes.append(_run_one(conn, statements))
             conn.execute("COMMIT")
-        except BaseException as exc:
+        except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            for future in written:
-                _settle(future, exc)
-            for _, future in batch:
-                _settle(future, exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for future in written:
-            _settle(future, True)
-        if self._checkpointer is not None:
-            self._checkpointer.wrote()
+            return [exc] * len(batch)
+        if self._checkpointer is None:
+            self._checkpointer = _Checkpointer(self.path, delay=0.05)
+        self._checkpointer.wrote()
+        return outcomes
 
     def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         with self._lock:
             opened, self._opened = self._opened, []
-            checkpointer, self._checkpointer = self._checkpointer, None
-        if checkpointer is not None:
-            checkpointer.stop()
         for conn in opened:
             conn.close()
         self._local = threading.local()
+
+
+def _run_one(conn: sqlite3.Connection, statements: Statements) -> Outcome:
+    """One write inside the batch's transaction: its error if it failed alone, raised if it lost the batch."""
+    single = len(statements) == 1
+    # A failing statement undoes only itself (SQLite's default ABORT), so one statement needs no savepoint.
+    if not single:
+        conn.execute("SAVEPOINT one_write")
+    try:
+        for sql, params in statements:
+            conn.execute(sql, params)
+    except sqlite3.Error as exc:
+        if not conn.in_transaction:  # SQLite rolled the whole transaction back (I/O error, disk full, ...)
+            raise
+        if not single:
+            conn.execute("ROLLBACK TO one_write")
+            conn.execute("RELEASE one_write")
+        return exc
+    if not single:
+        conn.execute("RELEASE one_write")
+    return None
+
+
+class _WriteQueue:
+    """One event loop's writes waiting for the writer thread; one batch is in flight at a time."""
+
+    def __init__(self, direct: SQLiteDirect, loop: asyncio.AbstractEventLoop) -> None:
+        self.direct = direct
+        self.loop = loop
+        self.pending: list[tuple[Statements, asyncio.Future[bool]]] = []
+        self.in_flight = False
+
+    def add(self, statements: Statements, future: asyncio.Future[bool]) -> None:
+        self.pending.append((statements, future))
+        if not self.in_flight:
+            self.in_flight = True
+            # One turn of the loop first, so the writes of requests that arrived together share the batch.
+            self.loop.call_soon(self._submit)
+
+    def _submit(self) -> None:
+        batch, self.pending = self.pending, []
+        done = self.loop.run_in_executor(self.direct._writer, self.direct.commit_batch, [s for s, _ in batch])
+        done.add_done_callback(lambda finished: self._settle(batch, finished))
+
+    def _settle(
+        self, batch: list[tuple[Statements, asyncio.Future[bool]]], finished: asyncio.Future[list[Outcome]]
+    ) -> None:
+        error = finished.exception()
+        outcomes = [error] * len(batch) if error is not None else finished.result()
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if outcome is None:
+                future.set_result(True)
+            else:
+                future.set_exception(outcome)
+        if self.pending:
+            self._submit()
+        else:
+            self.in_flight = False
 
 
 class PostgresDirect:

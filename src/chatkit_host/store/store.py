@@ -202,12 +202,13 @@ class Store:
     async def close(self) -> None:
         await self.engines.dispose()
 
-    def _compiled(self, key: Hashable, statement: ClauseElement, column_keys: list[str] | None = None) -> Any:
+    def _compiled(self, key: Hashable, build: Callable[[], ClauseElement], column_keys: list[str] | None = None) -> Any:
+        """SQL text, bind names and defaults of the statement ``build`` makes, built and compiled once per ``key``."""
         found = self._sql.get(key)
         if found is None:
             if len(self._sql) > 4096:  # shapes are few; this only bounds odd callers (e.g. unusual limits)
                 self._sql.clear()
-            compiled = statement.compile(dialect=self.engines.read.dialect, column_keys=column_keys)
+            compiled = build().compile(dialect=self.engines.read.dialect, column_keys=column_keys)
             assert isinstance(compiled, SQLCompiler)
             found = (str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params))
             self._sql[key] = found
@@ -217,13 +218,13 @@ class Store:
         """Rows of a (cached) ``query`` with ``values`` bound; on a SQLite file straight through the driver."""
         direct = self.engines.direct
         if direct is not None:
-            sql, names, defaults = self._compiled(key, query)
+            sql, names, defaults = self._compiled(key, lambda: query)
             rows = direct.fetch_all(sql, [values[n] if n in values else defaults[n] for n in names])
             if rows is not None:
                 return rows
         pg_direct = self.engines.pg_direct
         if pg_direct is not None:
-            sql, names, defaults = self._compiled(key, query)
+            sql, names, defaults = self._compiled(key, lambda: query)
             return await pg_direct.fetch_all(sql, [values[n] if n in values else defaults[n] for n in names])
         async with self.engines.read.connect() as conn:
             return list((await conn.execute(query, values)).all())
@@ -238,7 +239,7 @@ class Store:
         values = record.__dict__ | {"state_variables": _json_or_none(record.state_variables)}
         direct, pg_direct = self.engines.direct, self.engines.pg_direct
         if direct is not None or pg_direct is not None:
-            sql, names, _ = self._compiled(("insert sessions", *values), insert(schema.sessions), list(values))
+            sql, names, _ = self._compiled(("insert sessions", *values), lambda: insert(schema.sessions), list(values))
             params = [values[n] for n in names]
             if direct is not None and await direct.write([(sql, params)]):
                 return
@@ -457,8 +458,9 @@ class Store:
         for item in items:
             statements.append(self._upsert_sql(schema.items, item.__dict__, ("type", "data")))
         if touch_thread_at is not None and items:
-            statement = update(schema.threads).where(schema.threads.c.id == bindparam("tid"))
-            sql, names, _ = self._compiled("touch thread", statement.values(updated_at=bindparam("at")))
+            table = schema.threads
+            touch = update(table).where(table.c.id == bindparam("tid")).values(updated_at=bindparam("at"))
+            sql, names, _ = self._compiled("touch thread", lambda: touch)
             values = {"tid": items[0].thread_id, "at": touch_thread_at}
             statements.append((sql, [values[n] for n in names]))
         return statements
@@ -478,29 +480,39 @@ class Store:
         writes += [(schema.attachments, a.__dict__, _ATTACHMENT_CHANGES) for a in attachments]
         writes += [(schema.items, i.__dict__, ("type", "data")) for i in items]
         params: dict[str, Any] = {}
-        statements: list[Any] = []
-        for n, (table, values, changes) in enumerate(writes):
-            statement = pg_insert(table).values({k: bindparam(f"w{n}_{k}", type_=table.c[k].type) for k in values})
-            update_set = _conflict_set(table, statement.excluded, changes)
-            statements.append(statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set))
+        for n, (_, values, _) in enumerate(writes):
             params |= {f"w{n}_{k}": v for k, v in values.items()}
-        if touch_thread_at is not None and items:
-            table = schema.threads
-            touch = update(table).where(table.c.id == bindparam("touch_id")).values(updated_at=bindparam("touch_at"))
-            statements.append(touch)
+        touch = touch_thread_at is not None and bool(items)
+        if touch:
             params |= {"touch_id": items[0].thread_id, "touch_at": touch_thread_at}
-        final = statements[-1]
-        if len(statements) > 1:
-            final = final.add_cte(*(s.cte(f"w{n}") for n, s in enumerate(statements[:-1])))
-        shape = ("pg upserts", *((w[0].name, *w[1]) for w in writes), touch_thread_at is not None and bool(items))
-        sql, names, _ = self._compiled(shape, final)
+
+        def build() -> ClauseElement:
+            statements: list[Any] = []
+            for n, (table, values, changes) in enumerate(writes):
+                columns = {k: bindparam(f"w{n}_{k}", type_=table.c[k].type) for k in values}
+                statement = pg_insert(table).values(columns)
+                update_set = _conflict_set(table, statement.excluded, changes)
+                statements.append(statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set))
+            if touch:
+                table = schema.threads
+                where = table.c.id == bindparam("touch_id")
+                statements.append(update(table).where(where).values(updated_at=bindparam("touch_at")))
+            final = statements[-1]
+            if len(statements) > 1:
+                final = final.add_cte(*(s.cte(f"w{n}") for n, s in enumerate(statements[:-1])))
+            return final  # type: ignore[no-any-return]
+
+        shape = ("pg upserts", *((w[0].name, *w[1]) for w in writes), touch)
+        sql, names, _ = self._compiled(shape, build)
         return sql, [params[name] for name in names]
 
     def _upsert_sql(self, table: Table, values: dict[str, Any], changes: tuple[str, ...]) -> tuple[str, list[Any]]:
-        statement = sqlite_insert(table)
-        update_set = _conflict_set(table, statement.excluded, changes)
-        statement = statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set)
-        sql, names, _ = self._compiled(("upsert", table.name, *values), statement, column_keys=list(values))
+        def build() -> ClauseElement:
+            statement = sqlite_insert(table)
+            update_set = _conflict_set(table, statement.excluded, changes)
+            return statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set)
+
+        sql, names, _ = self._compiled(("upsert", table.name, *values), build, column_keys=list(values))
         return sql, [values[n] for n in names]
 
     async def delete_item(self, thread_id: str, item_id: str) -> None:
