@@ -42,6 +42,34 @@ async def bare_app(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": _BARE_BODY})
 
 
+def bare_query_app(database: str) -> Any:
+    """The ceiling for ``threads.list`` on SQLite: the bare endpoint plus the one query a first page needs.
+
+    Same SQL text and parameters as the app's store sends (one page of 20 plus one row to learn
+    ``has_more``), on the app's database file, answered with the bare body: whatever an implementation
+    does beyond this (authentication, parsing, turning rows into JSON), it cannot be faster than this.
+    """
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    path = make_url(database).database
+    assert path, "a SQLite file URL"
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=16)
+    sql = (
+        "SELECT threads.id, threads.created_at, threads.title, threads.status, threads.status_reason, "
+        "threads.user \nFROM threads ORDER BY threads.id DESC\n LIMIT ? OFFSET ?"
+    )
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            rows = conn.execute(sql, (21, 0)).fetchall()
+            assert len(rows) == 21
+        await bare_app(scope, receive, send)
+
+    return app
+
+
 def starlette_app() -> Any:
     """A second reference: the smallest framework app (one route, a JSON response built per request)."""
     from starlette.applications import Starlette
@@ -84,9 +112,9 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("kind", choices=["app", "bare", "starlette", "fastapi"])
+    parser.add_argument("kind", choices=["app", "bare", "bare-query", "starlette", "fastapi"])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--database", help="database URL (app only)")
+    parser.add_argument("--database", help="database URL (app and bare-query)")
     parser.add_argument("--data-dir", type=Path, help="data directory (app only)")
     parser.add_argument("--api-key", help="admin API key (app only)")
     args = parser.parse_args()
@@ -94,6 +122,8 @@ def main() -> None:
     app: Any
     if args.kind == "bare":
         app = bare_app
+    elif args.kind == "bare-query":
+        app = bare_query_app(args.database)
     elif args.kind == "starlette":
         app = starlette_app()
     elif args.kind == "fastapi":

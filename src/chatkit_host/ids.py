@@ -53,12 +53,13 @@ class _MonotonicClock:
 _clock = _MonotonicClock()
 
 
+#: Every pair of digits, indexed by the 10 bits they encode: 13 lookups make an id body instead of 26.
+_PAIRS = [high + low for high in _ALPHABET for low in _ALPHABET]
+_PAIR_SHIFTS = tuple(range(10 * (_BODY_LENGTH // 2 - 1), -1, -10))
+
+
 def _encode(value: int) -> str:
-    chars = []
-    for _ in range(_BODY_LENGTH):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _PAIR_SHIFTS])
 
 
 def new_id(prefix: str) -> str:
