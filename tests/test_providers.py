@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import jsonschema
 from agents import Agent, RunConfig, Runner
 from pydantic import BaseModel
 
@@ -64,5 +63,6 @@ def test_offline_model_says_it_is_a_stand_in_and_fits_output_schemas() -> None:
 
     text, typed = asyncio.run(run())
     assert text.startswith("[offline stand-in model]") and 'You wrote: "Hi there"' in text
-    jsonschema.validate(typed.model_dump(), Triage.model_json_schema())
+    # The SDK parses the model's text into the output type and raises if it does not fit, so getting a
+    # Triage back (not the raw string) is the check that the offline model answered in the schema.
     assert isinstance(typed, Triage)
