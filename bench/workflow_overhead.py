@@ -9,13 +9,23 @@ interleaved turn by turn so drift affects them equally:
 
   * direct: ``AsyncOpenAI.chat.completions.create(stream=True)`` with the same instructions and message,
     consuming every chunk — the least any server must do to get an answer from the model.
+  * model: the Agents SDK's model layer alone, ``OpenAIChatCompletionsModel.stream_response`` (Chat
+    Completions chunks turned into Responses-format events) — what the engine's fast path calls.
   * sdk: a bare Agents SDK ``Runner.run_streamed`` of one agent on the SDK's own Chat Completions model,
     tracing off — what any Agents SDK based server pays before doing anything of its own.
   * engine: the whole workflow engine for one turn of a published one-agent YAML workflow: version lookup
-    (cached), history conversion, the Agents SDK run, mapping to ChatKit events with runtime-minted ids,
-    and writing the trace (spans) and usage rows to the database. ``--no-tracing`` measures without spans.
+    (cached), history conversion, state templating, the model call (a text-only agent takes the engine's
+    fast path, ``src/chatkit_host/workflows/single_call.py``), mapping to ChatKit events with runtime-minted
+    ids, and handing the trace (spans) and usage rows to the background writer, whose inserts run on the
+    same loop during the measurement. ``--no-tracing`` measures without spans.
+  * runner: the same engine turn for the same workflow plus a tool the model never calls, which sends it
+    through the SDK's ``Runner`` (what workflows with tools, handoffs or guardrails pay).
 
-The figure of merit is p50(engine) - p50(direct): the milliseconds the engine adds per turn (target < 5).
+Each variant's CPU time (``time.process_time``, this process's threads) is reported beside its wall time:
+when they are close, the cost is work, not waiting.
+
+The figure of merit is p50(engine) - p50(direct): the milliseconds the engine adds per turn (target < 5),
+split into the SDK's model layer (model - direct) and chatkit-host's own share (engine - model).
 """
 
 from __future__ import annotations
@@ -35,7 +45,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agents import Agent, RunConfig, Runner
+from agents import Agent, ModelSettings, RunConfig, Runner
+from agents.models.interface import ModelTracing
 from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 from chatkit.types import InferenceOptions, ThreadItem, ThreadMetadata, UserMessageItem, UserMessageTextContent
 from openai import AsyncOpenAI
@@ -62,17 +73,19 @@ agents:
 state_variables:
   tier: {type: string, default: gold}
 """
+#: The same workflow with a tool the model never calls: the engine runs it through the SDK's Runner.
+WORKFLOW_WITH_TOOL = WORKFLOW.replace("\nstate_variables:", "\n    tools: [{builtin: current_time}]\nstate_variables:")
 QUESTION = "Where is my order?"
 ANSWER = "Your order A100 shipped on Monday and should arrive within three working days."
 
 
-def session(tracing: bool) -> SessionRecord:
+def session(tracing: bool, workflow_id: str = "bench") -> SessionRecord:
     now = time.time()
     return SessionRecord(
         id=ids.new_id(ids.SESSION),
         secret_hash="x" * 64,
         user="bench",
-        workflow_id="bench",
+        workflow_id=workflow_id,
         workflow_version="1",
         state_variables=None,
         tracing_enabled=tracing,
@@ -127,6 +140,25 @@ async def direct_call(client: AsyncOpenAI) -> str:
     return text
 
 
+async def model_call(model: OpenAIChatCompletionsModel) -> str:
+    text = ""
+    async for event in model.stream_response(
+        INSTRUCTIONS,
+        [{"role": "user", "content": QUESTION}],
+        ModelSettings(include_usage=True),
+        [],
+        None,
+        [],
+        ModelTracing.DISABLED,
+        previous_response_id=None,
+        conversation_id=None,
+        prompt=None,
+    ):
+        if event.type == "response.output_text.delta":
+            text += event.delta
+    return text
+
+
 async def sdk_run(agent: Any) -> str:
     result = Runner.run_streamed(agent, QUESTION, run_config=RunConfig(tracing_disabled=True))
     async for _ in result.stream_events():
@@ -161,7 +193,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(base_url: str, database_url: str, turns: int, tracing: bool) -> dict[str, list[float]]:
+Samples = dict[str, tuple[list[float], list[float]]]
+
+
+async def run(base_url: str, database_url: str, turns: int, tracing: bool) -> Samples:
+    """Per variant, wall and CPU milliseconds of every measured turn."""
     await upgrade(database_url)
     store = Store.open(database_url)
     settings = Settings(openai_base_url=base_url + "/v1", openai_api="chat_completions")
@@ -169,28 +205,30 @@ async def run(base_url: str, database_url: str, turns: int, tracing: bool) -> di
     client = AsyncOpenAI(base_url=base_url + "/v1", api_key="unused", max_retries=0)
     try:
         await workflows.registry.publish("bench", None, "yaml", WORKFLOW, True, time.time())
-        record = session(tracing)
-        agent: Agent[Any] = Agent(
-            name="assistant", instructions=INSTRUCTIONS, model=OpenAIChatCompletionsModel("fake-model", client)
-        )
-        # Warm-up: connections, the compiled workflow, JIT-free but cache-warm code paths.
-        for _ in range(20):
-            assert await direct_call(client) == ANSWER
-            assert await engine_turn(workflows.engine, record) == ANSWER
-            assert await sdk_run(agent) == ANSWER
+        await workflows.registry.publish("bench-runner", None, "yaml", WORKFLOW_WITH_TOOL, True, time.time())
+        record, runner_record = session(tracing), session(tracing, "bench-runner")
+        model = OpenAIChatCompletionsModel("fake-model", client)
+        agent: Agent[Any] = Agent(name="assistant", instructions=INSTRUCTIONS, model=model)
         variants = {
             "direct": lambda: direct_call(client),
+            "model": lambda: model_call(model),
             "sdk": lambda: sdk_run(agent),
             "engine": lambda: engine_turn(workflows.engine, record),
+            "runner": lambda: engine_turn(workflows.engine, runner_record),
         }
-        samples: dict[str, list[float]] = {name: [] for name in variants}
+        # Warm-up: connections, the compiled workflows, cache-warm code paths.
+        for _ in range(20):
+            for variant in variants.values():
+                assert await variant() == ANSWER
+        samples: Samples = {name: ([], []) for name in variants}
         names = list(variants)
         for n in range(turns):
             # Rotate the order so no variant always runs right after the same other one.
-            for name in names[n % 3 :] + names[: n % 3]:
-                started = time.perf_counter()
+            for name in names[n % len(names) :] + names[: n % len(names)]:
+                started, cpu = time.perf_counter(), time.process_time()
                 await variants[name]()
-                samples[name].append((time.perf_counter() - started) * 1000)
+                samples[name][0].append((time.perf_counter() - started) * 1000)
+                samples[name][1].append((time.process_time() - cpu) * 1000)
         return samples
     finally:
         await client.close()
@@ -209,24 +247,31 @@ def main() -> None:
         base_url = stack.enter_context(fake_server())
         database_url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
         samples = asyncio.run(run(base_url, database_url, args.turns, not args.no_tracing))
-    direct, sdk, engine = samples["direct"], samples["sdk"], samples["engine"]
-    p50 = {name: statistics.median(values) for name, values in samples.items()}
+    p50 = {name: statistics.median(wall) for name, (wall, _) in samples.items()}
     load = os.getloadavg()[0]
     print(
         f"turns per variant: {args.turns}, tracing: {not args.no_tracing}, "
         f"database: {database_url.split(':')[0]}, "
         f"load average (1 min) after the run: {load:.1f} on {os.cpu_count()} CPUs"
     )
-    for label, values in (
-        ("direct model call", direct),
-        ("bare Agents SDK run", sdk),
-        ("workflow engine turn", engine),
+    for name, label in (
+        ("direct", "direct model call"),
+        ("model", "SDK model layer only"),
+        ("sdk", "bare Agents SDK run"),
+        ("engine", "workflow engine turn"),
+        ("runner", "engine, Runner path"),
     ):
-        print(f"{label:>22}: p50 {statistics.median(values):7.2f} ms   p90 {percentile(values, 0.9):7.2f} ms")
+        wall, cpu = samples[name]
+        print(
+            f"{label:>22}: p50 {p50[name]:7.2f} ms   p90 {percentile(wall, 0.9):7.2f} ms   "
+            f"CPU p50 {statistics.median(cpu):7.2f} ms"
+        )
     added = p50["engine"] - p50["direct"]
     print(f"{'engine - direct':>22}: p50 {added:7.2f} ms   ratio {p50['engine'] / p50['direct']:.2f}x")
-    print(f"{'of which Agents SDK':>22}: p50 {p50['sdk'] - p50['direct']:7.2f} ms")
-    print(f"{'of which chatkit-host':>22}: p50 {p50['engine'] - p50['sdk']:7.2f} ms")
+    print(f"{'of which SDK model':>22}: p50 {p50['model'] - p50['direct']:7.2f} ms")
+    print(f"{'of which chatkit-host':>22}: p50 {p50['engine'] - p50['model']:7.2f} ms")
+    print(f"{'Runner path - direct':>22}: p50 {p50['runner'] - p50['direct']:7.2f} ms")
+    print(f"{'bare SDK run - direct':>22}: p50 {p50['sdk'] - p50['direct']:7.2f} ms")
 
 
 if __name__ == "__main__":
