@@ -1,5 +1,6 @@
 """Persistence: one store over SQLAlchemy Core for SQLite and PostgreSQL, migrated by Alembic."""
 
+from chatkit_host.store.errors import StoreConflict
 from chatkit_host.store.records import (
     AttachmentRecord,
     FeedbackRecord,
@@ -19,5 +20,6 @@ __all__ = [
     "Page",
     "SessionRecord",
     "Store",
+    "StoreConflict",
     "ThreadRecord",
 ]

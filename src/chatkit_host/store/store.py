@@ -32,11 +32,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from chatkit_host.store import schema
 from chatkit_host.store.engine import Engines, create_engines
+from chatkit_host.store.errors import conflicts_as_store_errors
 from chatkit_host.store.paging import finish, keyset
 from chatkit_host.store.records import (
     AttachmentRecord,
@@ -236,19 +236,11 @@ class Store:
     # -- sessions -------------------------------------------------------------------------------------
 
     async def create_session(self, record: SessionRecord) -> None:
+        """Insert a new session; :class:`StoreConflict` if its id or secret hash exists already."""
         values = record.__dict__ | {"state_variables": _json_or_none(record.state_variables)}
-        direct, pg_direct = self.engines.direct, self.engines.pg_direct
-        if direct is not None or pg_direct is not None:
-            sql, names, _ = self._compiled(("insert sessions", *values), lambda: insert(schema.sessions), list(values))
-            params = [values[n] for n in names]
-            if direct is not None and await direct.write([(sql, params)]):
-                return
-            if pg_direct is not None:
-                # One statement, so autocommit through the direct pool is as atomic as a transaction.
-                await pg_direct.execute(sql, params)
-                return
-        async with self.engines.write.begin() as conn:
-            await conn.execute(insert(schema.sessions).values(**values))
+        sql, names, _ = self._compiled(("insert sessions", *values), lambda: insert(schema.sessions), list(values))
+        with conflicts_as_store_errors():
+            await self._write([(sql, [values[n] for n in names])])
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
         async with self.engines.read.connect() as conn:
@@ -417,29 +409,34 @@ class Store:
         The one write path for these records (``save_thread``, ``save_item`` and ``save_attachment`` call it):
         a thread's owner and creating session never change; items are keyed by id within their thread.
         """
+        with conflicts_as_store_errors():
+            if self.engines.pg_direct is not None:
+                sql, params = self._pg_upserts(thread, attachments, items, touch_thread_at)
+                await self.engines.pg_direct.execute(sql, params)  # one statement: atomic in autocommit
+            else:
+                await self._write(self._upserts(thread, attachments, items, touch_thread_at))
+
+    async def _write(self, statements: list[tuple[str, list[Any]]]) -> None:
+        """Compiled statements in one transaction: the SQLite writer thread, else the SQLAlchemy engine.
+
+        On PostgreSQL each caller sends one statement through the asyncpg pool instead (see ``_pg_upserts``);
+        the engine path serves it too, and in-memory SQLite, which the writer thread cannot share.
+        """
         direct = self.engines.direct
         if direct is not None:
             try:
-                if await direct.write(self._upserts(thread, attachments, items, touch_thread_at)):
-                    return
+                await direct.write(statements)
+                return
             except sqlite3.OperationalError as exc:
-                # Lock contention seen inside the transaction: the queued path below waits its turn.
+                # Still locked after the writer's busy timeout: the queued path below waits its turn.
                 if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                     raise
-        pg_direct = self.engines.pg_direct
-        if pg_direct is not None:
-            sql, params = self._pg_upserts(thread, attachments, items, touch_thread_at)
-            await pg_direct.execute(sql, params)
+        if len(statements) == 1 and self.engines.pg_direct is not None:
+            await self.engines.pg_direct.execute(*statements[0])
             return
         async with self.engines.write.begin() as conn:
-            if thread is not None:
-                await _upsert_thread(conn, thread)
-            for attachment in attachments:
-                await _upsert_attachment(conn, attachment)
-            for item in items:
-                await _upsert_item(conn, item)
-            if touch_thread_at is not None and items:
-                await _touch(conn, items[0].thread_id, touch_thread_at)
+            for sql, params in statements:
+                await conn.exec_driver_sql(sql, tuple(params))
 
     def _upserts(
         self,
@@ -583,38 +580,6 @@ def _conflict_set(table: Table, excluded: Any, changes: tuple[str, ...]) -> dict
         same_thread = table.c.thread_id == excluded.thread_id
         update_set["thread_id"] = case((same_thread, table.c.thread_id), else_=null())
     return update_set
-
-
-async def _upsert_thread(conn: AsyncConnection, record: ThreadRecord) -> None:
-    table = schema.threads
-    values = record.__dict__ | {"metadata": _json_or_none(record.metadata or None)}
-    changes = {k: values[k] for k in _THREAD_CHANGES}
-    result = await conn.execute(update(table).where(table.c.id == record.id).values(**changes))
-    if result.rowcount == 0:
-        await conn.execute(insert(table).values(**values))
-
-
-async def _upsert_attachment(conn: AsyncConnection, record: AttachmentRecord) -> None:
-    table = schema.attachments
-    changes = {k: record.__dict__[k] for k in _ATTACHMENT_CHANGES}
-    result = await conn.execute(update(table).where(table.c.id == record.id).values(**changes))
-    if result.rowcount == 0:
-        await conn.execute(insert(table).values(**record.__dict__))
-
-
-async def _upsert_item(conn: AsyncConnection, record: ItemRecord) -> None:
-    table = schema.items
-    result = await conn.execute(
-        update(table)
-        .where(table.c.id == record.id, table.c.thread_id == record.thread_id)
-        .values(type=record.type, data=record.data)
-    )
-    if result.rowcount == 0:
-        await conn.execute(insert(table).values(**record.__dict__))
-
-
-async def _touch(conn: AsyncConnection, thread_id: str, at: float) -> None:
-    await conn.execute(update(schema.threads).where(schema.threads.c.id == thread_id).values(updated_at=at))
 
 
 def now() -> float:
