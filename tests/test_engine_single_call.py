@@ -17,7 +17,7 @@ from chatkit_host.workflows.definition import compile_python
 from chatkit_host.workflows.models import ModelRouter
 from chatkit_host.workflows.yaml_definition import compile_yaml
 from tests.conftest import MakeServer, RunningServer
-from tests.fake_openai import FakeOpenAI, Reply, fake_openai_fixture  # noqa: F401 (fixture)
+from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
 from tests.test_workflow_runs import APIS, provider_server, publish, reply_text, runtime, trace_spans, traces
 
 PYTHON = """
@@ -169,6 +169,28 @@ def test_fast_path_matches_a_yaml_workflow_with_an_unused_tool(
                 assert span["data"]["tools"] == ["current_time"]
                 span["data"]["tools"] = []
     assert plain["runs"] == tooled["runs"]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_tool_call_history_reaches_both_paths_alike(make_server: MakeServer, fake_openai: FakeOpenAI, api: str) -> None:
+    """A floating session whose thread holds a client tool call from version 1 continues on version 2."""
+    server = provider_server(make_server, fake_openai, api)
+    client_tool = "    tools: [{client: {name: get_location}}]\n"
+    seen = []
+    for workflow_id, v2 in (("plain", YAML), ("tooled", YAML_WITH_TOOL)):
+        publish(server, YAML + client_tool, workflow_id)
+        rt = runtime(server, {"id": workflow_id, "state_variables": {"tier": "gold"}})
+        fake_openai.script(Reply(tool_calls=[ToolCall("get_location", {}, call_id="call_loc1")]))
+        thread_id, _ = rt.create_thread("Where am I?")
+        publish(server, v2, workflow_id)
+        fake_openai.script(Reply(text="You are in Oslo."))
+        events = rt.stream("threads.add_client_tool_output", thread_id=thread_id, result={"city": "Oslo"})
+        body = dict(fake_openai.requests[-1].body)
+        body.pop("tools", None)
+        body.pop("parallel_tool_calls", None)
+        seen.append(([_normalized(e.model_dump(mode="json"), {}) for e in events], body))
+    assert seen[0] == seen[1]
+    assert "Oslo" in str(seen[0][1]) and "get_location" in str(seen[0][1])
 
 
 @pytest.mark.parametrize("api", APIS)

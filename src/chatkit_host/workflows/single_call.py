@@ -29,6 +29,7 @@ from agents import (
 from agents.models._response_terminal import response_error_event_failure_error, response_terminal_failure_error
 from agents.models.interface import ModelTracing
 from agents.run_internal.error_handlers import attach_generic_agent_error
+from agents.run_internal.items import deduplicate_input_items_preferring_latest, prepare_model_input_items
 from agents.run_internal.turn_preparation import get_model_settings
 from agents.tracing import Span, SpanError, agent_span, trace
 from agents.tracing.model_tracing import get_model_tracing_impl
@@ -137,10 +138,12 @@ class SingleCall:
         context: RunContextWrapper[Any] = RunContextWrapper(context=scope)
         instructions = await agent.get_system_prompt(context)
         prompt = await agent.get_prompt(context)
+        # The Runner's preparation of caller input: internal metadata stripped, repeated item ids collapsed.
+        items = prepare_model_input_items(ItemHelpers.input_to_new_input_list(model_input))
         completed = None
         async for event in self.model.stream_response(
             instructions,
-            ItemHelpers.input_to_new_input_list(model_input),
+            deduplicate_input_items_preferring_latest(items),
             self.model_settings,
             [],
             None,
