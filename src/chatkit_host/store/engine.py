@@ -229,6 +229,10 @@ class _WriteQueue:
             self.in_flight = False
 
 
+async def _session_state_untouched(_connection: Any) -> None:
+    return None
+
+
 class PostgresDirect:
     """Hot statements on PostgreSQL straight through an asyncpg pool, one round trip each.
 
@@ -248,7 +252,13 @@ class PostgresDirect:
                 if self._pool is None:
                     import asyncpg
 
-                    self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=10)
+                    # Statements here are single autocommit statements that leave no session state behind, so the
+                    # pool's default reset on release (advisory unlocks, CLOSE ALL, UNLISTEN, RESET ALL: one
+                    # more round trip per statement) has nothing to undo; an open transaction would still be
+                    # rolled back by asyncpg before this hook runs.
+                    self._pool = await asyncpg.create_pool(
+                        self.dsn, min_size=1, max_size=10, reset=_session_state_untouched
+                    )
         return self._pool
 
     async def fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any]:
