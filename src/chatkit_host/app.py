@@ -13,9 +13,9 @@ from fastapi.openapi.utils import get_openapi
 from chatkit_host import __version__, attachment_gc
 from chatkit_host.api import HOT_ROUTES, ROUTERS
 from chatkit_host.api.errors import EXCEPTION_HANDLERS
-from chatkit_host.api.hot import HotRoutes
+from chatkit_host.api.hot import HotRoutesApp
 from chatkit_host.context import AppContext
-from chatkit_host.files import LocalFileStorage
+from chatkit_host.files import make_file_storage
 from chatkit_host.keys import load_admin_keys
 from chatkit_host.runtime.cors import RuntimeCORS
 from chatkit_host.runtime.offline import OfflineResponder
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
             store=store,
             admin_keys=AdminKeys(keys.keys),
             workflows=workflows.registry,
-            files=LocalFileStorage(settings.data_dir / "files"),
+            files=make_file_storage(settings, store),
             responder=responder or workflows.engine,
             limiter=make_rate_limiter(settings.redis_url),
         )
@@ -63,12 +63,13 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
             await app.state.context.limiter.aclose()
             await store.close()
 
-    app = FastAPI(
+    app = HotRoutesApp(
+        hot_routes=HOT_ROUTES,
         title="chatkit-host",
         version=__version__,
         description="Self-hosted ChatKit: OpenAI's ChatKit REST API and runtime.",
         lifespan=lifespan,
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         docs_url="/docs",
         redoc_url=None,
         # FastAPI's native OpenTelemetry checks, per request, whether a provider is configured; chatkit-host
@@ -78,8 +79,6 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(RuntimeCORS)
-    # Added last, so outermost: the hot routes skip the other layers (CORS applies to /chatkit paths only).
-    app.add_middleware(HotRoutes, routes=HOT_ROUTES)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -15,7 +15,7 @@ ROUTERS = [
     web.router,
 ]
 
-#: Served by ``api.hot.HotRoutes`` ahead of FastAPI (each is also an ordinary route in its router).
+#: Served by ``api.hot.HotRoutesApp`` ahead of FastAPI's machinery (each is also an ordinary route in its router).
 HOT_ROUTES: dict[tuple[str, str], HotEndpoint] = {
     ("GET", "/v1/chatkit/threads"): threads.list_threads,
     ("POST", "/v1/chatkit/sessions"): sessions.create,

@@ -1,26 +1,29 @@
-"""The busiest REST routes served as plain ASGI, in front of FastAPI's routing, dependencies and responses.
+"""The busiest REST routes served as plain ASGI, ahead of FastAPI's routing, middleware and responses.
 
 ``GET /v1/chatkit/threads`` and ``POST /v1/chatkit/sessions`` are what integrations call per page view and
 per chat start. Through FastAPI each pays for a ``Request``, dependency resolution, a ``Response`` object
 and several middleware layers before and after its own work; an empty FastAPI route reaches under a third
 of a bare ASGI endpoint's rate on uvicorn (``bench/RESULTS.md``). Here a hot endpoint is a coroutine
 ``(context, scope, receive) -> JSON bytes`` that raises :class:`~chatkit_host.errors.APIError` to fail; the
-same coroutine is also mounted as an ordinary FastAPI route (``as_route``), so ``/openapi.json``, ``HEAD``
-and the error path are the app's own, and both ways of reaching it run the same code.
+same coroutine is also mounted as an ordinary FastAPI route (``as_route``), so ``/openapi.json`` and ``HEAD``
+describe and reach the same code.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from chatkit_host.context import AppContext
-from chatkit_host.errors import APIError, render
+from chatkit_host.errors import APIError, error_body, render
+
+logger = logging.getLogger(__name__)
 
 HotEndpoint = Callable[[AppContext, Scope, Receive], Awaitable[bytes]]
 
@@ -41,41 +44,50 @@ def route_path(scope: Scope) -> str:
     return path[len(root) :] if root and path.startswith(root) else path
 
 
-class HotRoutes:
-    """ASGI middleware answering ``routes`` itself and passing every other request to the app.
+class HotRoutesApp(FastAPI):
+    """FastAPI, with ``hot_routes`` answered before any of its per-request machinery runs.
 
-    Added with ``app.add_middleware`` as the outermost user middleware, so it sits inside Starlette's
-    server-error middleware: an unexpected exception still becomes the app's 500 envelope and a log line.
+    ``__call__`` is the one entry point an ASGI server calls, so overriding it (public API, not an
+    internal) puts these routes ahead of ``FastAPI.__call__``, Starlette's app and every middleware layer
+    (server errors, FastAPI's telemetry and body limit, CORS): together ~11% of a hot request's CPU in a
+    py-spy profile. What those layers do for a hot route is done here: API errors become their envelope,
+    anything else is logged, answered with the 500 envelope and re-raised to the server, as Starlette's
+    server-error layer does.
     """
 
-    def __init__(self, app: ASGIApp, routes: Mapping[tuple[str, str], HotEndpoint]) -> None:
-        self.app = app
-        self.routes = dict(routes)
+    def __init__(self, *, hot_routes: Mapping[tuple[str, str], HotEndpoint], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hot_routes = dict(hot_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            endpoint = self.routes.get((scope["method"], route_path(scope)))
+            endpoint = self.hot_routes.get((scope["method"], route_path(scope)))
             if endpoint is not None:
-                await self._serve(endpoint, scope, receive, send)
+                await self._serve_hot(endpoint, scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+        await super().__call__(scope, receive, send)
 
-    async def _serve(self, endpoint: HotEndpoint, scope: Scope, receive: Receive, send: Send) -> None:
-        context: AppContext = scope["app"].state.context
+    async def _serve_hot(self, endpoint: HotEndpoint, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            body = await endpoint(context, scope, receive)
+            body = await endpoint(self.state.context, scope, receive)
         except APIError as exc:
             body = render(exc)
             await send(_start(exc.status, body, exc.headers()))
         except ClientDisconnect:
             return
+        except Exception:
+            logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            body = error_body("The server had an error while processing your request.", "server_error")
+            await send(_start(500, body))
+            await send({"type": "http.response.body", "body": body})
+            raise
         else:
             await send(_start(200, body))
         await send({"type": "http.response.body", "body": body})
 
 
 def as_route(endpoint: HotEndpoint) -> Callable[[Request], Awaitable[Response]]:
-    """The same endpoint as a FastAPI route (for ``HEAD``, ``/openapi.json`` and apps without :class:`HotRoutes`)."""
+    """The same endpoint as an ordinary FastAPI route: ``HEAD`` and ``/openapi.json`` reach and describe it."""
 
     async def route(request: Request) -> Response:
         body = await endpoint(request.app.state.context, request.scope, request.receive)
