@@ -43,16 +43,18 @@ Outcome = BaseException | None
 class _Checkpointer:
     """Copies committed WAL frames into the database file on its own connection and thread, soon after writes.
 
-    SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages and syncs ~4 MB to
-    disk there: measured, 20-240 ms during which no other write commits. Checkpointing small amounts
-    often from here keeps that work out of commits; the writer's automatic checkpoint then finds almost
-    everything copied, finishes quickly and lets the log be reused from the start (a PASSIVE checkpoint
-    from another connection alone never catches up with a steady stream of commits, so the log would grow).
+    SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages and syncs them to
+    disk there: measured, 20-240 ms during which no other write commits. The writer connection has it off;
+    instead this thread runs a PASSIVE checkpoint shortly after writes (it waits for nobody and nobody waits
+    for it). PASSIVE alone never catches up with a steady stream of commits, so the log would only grow;
+    once it passes ``restart_frames`` a RESTART checkpoint copies the few frames left and lets the next
+    write start the log from the beginning: it holds writers back only for that remainder and a sync.
     """
 
-    def __init__(self, path: str, delay: float) -> None:
+    def __init__(self, path: str, delay: float, restart_frames: int) -> None:
         self.path = path
         self.delay = delay
+        self.restart_frames = restart_frames
         self._dirty = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
@@ -69,16 +71,23 @@ class _Checkpointer:
     def _run(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
+            conn.execute("PRAGMA busy_timeout=1000")
             while not self._stopping.is_set():
                 self._dirty.wait()
                 self._stopping.wait(self.delay)  # let a burst of commits land, then copy them in one go
                 self._dirty.clear()
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self._checkpoint(conn)
                 except sqlite3.Error:
-                    logger.warning("background WAL checkpoint failed; commits still checkpoint", exc_info=True)
+                    logger.warning("WAL checkpoint failed; the next write retries it", exc_info=True)
+            self._checkpoint(conn)
         finally:
             conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        _, log_frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if log_frames >= self.restart_frames:
+            conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
 
 class SQLiteDirect:
@@ -107,9 +116,11 @@ class SQLiteDirect:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        # The writer thread may wait for another writer (the SQLAlchemy engine, another process); a reader on
-        # the event loop never waits: it retries on the async path instead (see fetch_all).
+        # The writer thread may wait for another writer (the SQLAlchemy engine, another process, a RESTART
+        # checkpoint); a reader on the event loop never waits: it retries on the async path (see fetch_all).
         conn.execute(f"PRAGMA busy_timeout={10_000 if writer else 0}")
+        if writer:
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it (see _Checkpointer)
         with self._lock:
             self._opened.append(conn)
         return conn
@@ -153,7 +164,7 @@ class SQLiteDirect:
                 conn.execute("ROLLBACK")
             return [exc] * len(batch)
         if self._checkpointer is None:
-            self._checkpointer = _Checkpointer(self.path, delay=0.05)
+            self._checkpointer = _Checkpointer(self.path, delay=0.05, restart_frames=2000)
         self._checkpointer.wrote()
         return outcomes
 
