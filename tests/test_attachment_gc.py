@@ -7,26 +7,26 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
 
 from chatkit_host import ids
 from chatkit_host.attachment_gc import sweep
-from chatkit_host.files import LocalFileStorage
+from chatkit_host.files import make_file_storage
 from chatkit_host.settings import Settings
 from chatkit_host.store import AttachmentRecord, Store, schema
 from tests.conftest import MakeServer, RunningServer
+from tests.test_file_storage import stored_sizes
 from tests.test_runtime_support import ATTACHMENT, Runtime, text_input
 
 UPLOADS_ON = {"chatkit_configuration": {"file_upload": {"enabled": True}}}
 CLI = [sys.executable, "-m", "chatkit_host"]
 
 
-def _files(settings: Settings) -> list[Path]:
-    root = settings.data_dir / "files"
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def _files(settings: Settings) -> list[int | None]:
+    # Sizes of the stored files, whichever storage the backend uses by default (PostgreSQL's is the database).
+    return stored_sizes(settings)
 
 
 def _upload(rt: Runtime, name: str, data: bytes) -> str:
@@ -137,7 +137,7 @@ def test_concurrent_sweeps_remove_each_attachment_once(server: RunningServer) ->
 
     async def run() -> tuple[list[int], int, bool]:
         stores = [Store.open(settings.resolved_database_url) for _ in range(2)]
-        files = LocalFileStorage(settings.data_dir / "files")
+        files = make_file_storage(settings, stores[0])
         try:
             session_id = rt.session["id"]
             backlog: list[Any] = []
@@ -160,7 +160,7 @@ def test_concurrent_sweeps_remove_each_attachment_once(server: RunningServer) ->
             cutoff = time.time() - 60
             counts = await asyncio.gather(*(sweep(s, files, cutoff, batch=7) for s in stores))
             left = sum([await stores[0].get_attachment(r.id) is not None for r in backlog])
-            return list(counts), left, any(files.exists(r.storage_key) for r in backlog)
+            return list(counts), left, any([await files.exists(r.storage_key) for r in backlog])
         finally:
             for store in stores:
                 await store.close()

@@ -59,6 +59,8 @@ async def sweep(
         removed += len(records)
         batches += 1
         if len(records) < batch or batches == max_batches:
+            # Uploads as old as that which never finished belong to a process that died mid-upload.
+            await files.delete_unfinished(created_before)
             return removed
 
 

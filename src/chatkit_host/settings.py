@@ -40,6 +40,9 @@ class Settings:
     otlp_endpoint: str | None = None
     #: How long an uploaded attachment that no message names is kept before a sweep deletes it.
     attachment_ttl_seconds: int = 24 * 3600
+    #: Where attachment bytes live: ``local`` (``data_dir/files``) or ``database``; None picks ``database`` on
+    #: PostgreSQL, so replicas share nothing but the database, and ``local`` on SQLite.
+    file_storage: str | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -72,6 +75,16 @@ def _flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes", "on")
 
 
+#: Values of ``file_storage``.
+FILE_STORAGES = ("local", "database")
+
+
+def _file_storage(value: str) -> str:
+    if value not in FILE_STORAGES:
+        raise ValueError(f"CHATKIT_HOST_FILE_STORAGE must be one of {', '.join(FILE_STORAGES)}, not {value!r}")
+    return value
+
+
 #: Environment variable -> (setting, parser). ``docs/settings.md`` documents each; a test keeps them in step.
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHATKIT_HOST_DATA_DIR": ("data_dir", Path),
@@ -86,4 +99,5 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHATKIT_HOST_DEFAULT_MODEL": ("default_model", str),
     "CHATKIT_HOST_OTLP_ENDPOINT": ("otlp_endpoint", str),
     "CHATKIT_HOST_ATTACHMENT_TTL_SECONDS": ("attachment_ttl_seconds", int),
+    "CHATKIT_HOST_FILE_STORAGE": ("file_storage", _file_storage),
 }

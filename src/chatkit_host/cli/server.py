@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from chatkit_host.keys import load_admin_keys
-from chatkit_host.settings import DEFAULT_DATA_DIR, Settings
+from chatkit_host.settings import DEFAULT_DATA_DIR, FILE_STORAGES, Settings
 
 
 def playground_setting(bind_host: str, configured: bool | None) -> bool | None:
@@ -37,6 +37,14 @@ _database_option = click.option(
     help="sqlite:///PATH or postgresql://USER@HOST/DB [default: SQLite in the data directory].",
     envvar="CHATKIT_HOST_DATABASE_URL",
 )
+_file_storage_option = click.option(
+    "--file-storage",
+    "file_storage",
+    type=click.Choice(FILE_STORAGES),
+    default=None,
+    envvar="CHATKIT_HOST_FILE_STORAGE",
+    help="Where attachment bytes live [default: database on PostgreSQL, local (the data directory) on SQLite].",
+)
 
 
 @click.command()
@@ -44,6 +52,7 @@ _database_option = click.option(
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
 @_database_option
 @_data_dir_option
+@_file_storage_option
 @click.option(
     "--redis",
     "redis_url",
@@ -64,6 +73,7 @@ def serve(
     port: int,
     database_url: str | None,
     data_dir: Path | None,
+    file_storage: str | None,
     redis_url: str | None,
     workflow_paths: tuple[Path, ...],
     log_level: str,
@@ -73,7 +83,11 @@ def serve(
 
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(
-        data_dir=data_dir, database_url=database_url, redis_url=redis_url, workflow_paths=workflow_paths or None
+        data_dir=data_dir,
+        database_url=database_url,
+        file_storage=file_storage,
+        redis_url=redis_url,
+        workflow_paths=workflow_paths or None,
     )
     settings = dataclasses.replace(settings, playground=playground_setting(host, settings.playground))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -112,6 +126,7 @@ def db_upgrade(database_url: str | None, data_dir: Path | None) -> None:
 @db.command("gc")
 @_database_option
 @_data_dir_option
+@_file_storage_option
 @click.option(
     "--older-than",
     "older_than",
@@ -119,9 +134,11 @@ def db_upgrade(database_url: str | None, data_dir: Path | None) -> None:
     default=None,
     help="Remove unsent attachments older than this many seconds [default: CHATKIT_HOST_ATTACHMENT_TTL_SECONDS, 24 h].",
 )
-def db_gc(database_url: str | None, data_dir: Path | None, older_than: int | None) -> None:
+def db_gc(database_url: str | None, data_dir: Path | None, file_storage: str | None, older_than: int | None) -> None:
     """Remove attachments that were uploaded but never sent (rows and bytes); the server also does it periodically."""
-    settings = Settings.from_env(data_dir=data_dir, database_url=database_url, attachment_ttl_seconds=older_than)
+    settings = Settings.from_env(
+        data_dir=data_dir, database_url=database_url, file_storage=file_storage, attachment_ttl_seconds=older_than
+    )
     removed = asyncio.run(_gc(settings))
     click.echo(f"Removed {removed} unsent attachment(s) older than {settings.attachment_ttl_seconds} s.")
 
@@ -129,12 +146,12 @@ def db_gc(database_url: str | None, data_dir: Path | None, older_than: int | Non
 async def _gc(settings: Settings) -> int:
     # SQLAlchemy loads only for this command, as for upgrade; the schema is left as it is (no migration).
     from chatkit_host.attachment_gc import sweep
-    from chatkit_host.files import LocalFileStorage
+    from chatkit_host.files import make_file_storage
     from chatkit_host.store import Store
 
     store = Store.open(settings.resolved_database_url)
     try:
-        files = LocalFileStorage(settings.data_dir / "files")
+        files = make_file_storage(settings, store)
         return await sweep(store, files, time.time() - settings.attachment_ttl_seconds)
     finally:
         await store.close()

@@ -198,7 +198,7 @@ async def content(
 ) -> Response:
     context, session = await _signed_or_bearer(request, attachment_id, "preview", session_id, sig)
     record = await load_attachment(context.store, session, attachment_id)
-    if record.storage_key is None or not context.files.exists(record.storage_key):
+    if record.storage_key is None or not await context.files.exists(record.storage_key):
         raise attachment_not_found(attachment_id)
     image = attachments.is_image(record.mime_type)
     headers = {
