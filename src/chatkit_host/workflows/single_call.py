@@ -26,17 +26,28 @@ from agents import (
     RunContextWrapper,
     TResponseInputItem,
 )
-from agents.models._response_terminal import response_error_event_failure_error, response_terminal_failure_error
 from agents.models.interface import ModelTracing
-from agents.run_internal.error_handlers import attach_generic_agent_error
-from agents.run_internal.items import deduplicate_input_items_preferring_latest, prepare_model_input_items
-from agents.run_internal.turn_preparation import get_model_settings
 from agents.tracing import Span, SpanError, agent_span, trace
-from agents.tracing.model_tracing import get_model_tracing_impl
 from openai.types.responses import ResponseCompletedEvent, ResponseFunctionToolCall, ResponseStreamEvent
 
 from chatkit_host.workflows.models import HostModel
 from chatkit_host.workflows.scope import RunScope
+
+try:
+    # The SDK's own helpers for the steps the Runner takes around a model call, so that both paths behave
+    # alike. They are internal to the SDK: if a release moves them, every turn takes the Runner path.
+    from agents.models._response_terminal import (
+        response_error_event_failure_error,
+        response_terminal_failure_error,
+    )
+    from agents.run_internal.error_handlers import attach_generic_agent_error
+    from agents.run_internal.items import deduplicate_input_items_preferring_latest, prepare_model_input_items
+    from agents.run_internal.turn_preparation import get_model_settings
+    from agents.tracing.model_tracing import get_model_tracing_impl
+
+    SDK_INTERNALS_FOUND = True
+except ImportError:  # pragma: no cover - depends on the installed SDK release
+    SDK_INTERNALS_FOUND = False
 
 #: Run-level model settings of every workflow run (Chat Completions streams report usage only when asked to).
 RUN_MODEL_SETTINGS = ModelSettings(include_usage=True)
@@ -48,6 +59,8 @@ _END = object()
 
 def plan_single_call(agent: Agent[Any]) -> SingleCall | None:
     """The fast path for a workflow starting at ``agent``, or None when its turns need the Runner."""
+    if not SDK_INTERNALS_FOUND:
+        return None
     if type(agent) is not Agent:  # a subclass may override what the Runner calls
         return None
     if (
