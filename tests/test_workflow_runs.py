@@ -432,7 +432,10 @@ def test_concurrent_runs_keep_their_own_state(make_server: MakeServer, fake_open
 def test_thread_title_comes_from_the_workflow_model(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
     server = provider_server(make_server, fake_openai)
     publish(server, SUPPORT, "support")
-    fake_openai.script(Reply(text="Your order shipped."), Reply(text='"Order A100 shipping status"\nextra'))
+    fake_openai.script(
+        Reply(text="Your order shipped.", input_tokens=100, output_tokens=20),
+        Reply(text='"Order A100 shipping status"\nextra', input_tokens=40, output_tokens=5),
+    )
     rt = runtime(server, {"id": "support"}, titles=True)
     thread_id, events = rt.create_thread("Where is order A100?")
     assert events[-1].type == "thread.updated" and events[-1].thread.title == "Order A100 shipping status"
@@ -440,3 +443,7 @@ def test_thread_title_comes_from_the_workflow_model(make_server: MakeServer, fak
     assert title_request.body["model"] == "fake-small" and "title" in title_request.system_text()
     assert "Your order shipped." in title_request.transcript()
     assert server.openai().beta.chatkit.threads.retrieve(thread_id).title == "Order A100 shipping status"
+    # The title call counts in the thread's usage with the reply's.
+    per_thread = server.admin().get("/v1/chatkit/usage", params={"group_by": "thread"}).json()["data"]
+    row = next(r for r in per_thread if r["key"] == thread_id)
+    assert (row["requests"], row["input_tokens"], row["output_tokens"]) == (2, 140, 25)

@@ -304,13 +304,30 @@ class WorkflowEngine:
         router = self.registry.router
         if router is None or router.offline:
             return None
-        _, compiled = await self.registry.load(turn.session.workflow_id, turn.session.workflow_version)
+        session = turn.session
+        version, compiled = await self.registry.load(session.workflow_id, session.workflow_version)
         model = router.resolve(compiled.models[0] if compiled.models else None)
         agent: Agent[Any] = Agent(name="Titler", instructions=TITLE_INSTRUCTIONS, model=model)
         exchange = f"User: {user_text[:2000]}\n\nAssistant: {reply_text[:2000]}"
         result = await asyncio.wait_for(
             Runner.run(agent, exchange, run_config=RunConfig(tracing_disabled=True)), TITLE_TIMEOUT
         )
+        # The title call spends tokens like any model call of the session: it counts in its usage (no spans:
+        # it is not part of the workflow's run).
+        spent = result.context_wrapper.usage
+        usage = UsageRecord(
+            id=ids.new_id(USAGE_PREFIX),
+            session_id=session.id,
+            thread_id=turn.thread.id,
+            user=session.user,
+            workflow_id=session.workflow_id,
+            workflow_version=version,
+            requests=spent.requests,
+            input_tokens=spent.input_tokens,
+            output_tokens=spent.output_tokens,
+            created_at=time.time(),
+        )
+        self.writer.submit(None, [], usage)
         lines = str(result.final_output).strip().splitlines()
         title = lines[0].strip().strip('"').strip() if lines else ""
         return title[:100] or None
