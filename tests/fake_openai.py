@@ -134,6 +134,7 @@ class FakeOpenAI:
                 Route("/v1/chat/completions", self._chat, methods=["POST"]),
                 Route("/v1/responses", self._responses, methods=["POST"]),
                 Route("/v1/models", self._models, methods=["GET"]),
+                Route("/v1/audio/transcriptions", self._transcriptions, methods=["POST"]),
             ]
         )
 
@@ -147,6 +148,22 @@ class FakeOpenAI:
         if reply.delay:
             await asyncio.sleep(reply.delay)
         return recorded, reply
+
+    async def _transcriptions(self, request: Request) -> Response:
+        """Speech-to-text as OpenAI answers it: a multipart upload in, ``{"text": ...}`` out."""
+        async with request.form() as form:
+            upload = form["file"]
+            assert not isinstance(upload, str)
+            body = {
+                "model": form["model"],
+                "filename": upload.filename,
+                "content_type": upload.content_type,
+                "audio": await upload.read(),
+            }
+        reply = self._next(RecordedRequest(path=request.url.path, body=body, headers=dict(request.headers)))
+        if reply.error_status:
+            return self._error(reply)
+        return JSONResponse({"text": reply.text or "", "usage": {"type": "duration", "seconds": 1}})
 
     # Chat Completions -------------------------------------------------------------------------------
 

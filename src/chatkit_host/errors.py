@@ -10,7 +10,8 @@
     ├── Conflict (409, invalid_request_error)
     ├── PayloadTooLarge (413, invalid_request_error)
     ├── UnsupportedMediaType (415, invalid_request_error)
-    └── RateLimited (429, rate_limit_exceeded; carries retry_after seconds)
+    ├── RateLimited (429, rate_limit_exceeded; carries retry_after seconds)
+    └── UpstreamFailed (502, api_error): a model provider chatkit-host called failed
 
 Every error leaves the server as OpenAI's envelope ``{"error": {"message", "type", "param", "code"}}``,
 built only by :func:`error_body`, so the official SDKs map the status onto their exception classes.
@@ -97,6 +98,13 @@ class UnsupportedMediaType(APIError):
 
     status = 415
     error_type = "invalid_request_error"
+
+
+class UpstreamFailed(APIError):
+    """A model provider this server called on the caller's behalf failed or could not be reached."""
+
+    status = 502
+    error_type = "api_error"
 
 
 class RateLimited(APIError):

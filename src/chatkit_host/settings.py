@@ -34,6 +34,8 @@ class Settings:
     openai_api: str | None = None
     #: Model of the built-in workflow and of agents that name none (``offline`` forces the stand-in).
     default_model: str | None = None
+    #: Speech-to-text model for the composer's dictation (``input.transcribe``), on the configured provider.
+    transcription_model: str = "gpt-4o-mini-transcribe"
     #: Paths of workflow definitions (YAML or Python) registered on start.
     workflow_paths: tuple[Path, ...] = field(default_factory=tuple)
     #: OTLP/HTTP endpoint for exporting traces; ``None`` keeps traces only in the database.
@@ -97,6 +99,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHATKIT_HOST_OPENAI_BASE_URL": ("openai_base_url", str),
     "CHATKIT_HOST_OPENAI_API": ("openai_api", str),
     "CHATKIT_HOST_DEFAULT_MODEL": ("default_model", str),
+    "CHATKIT_HOST_TRANSCRIPTION_MODEL": ("transcription_model", str),
     "CHATKIT_HOST_OTLP_ENDPOINT": ("otlp_endpoint", str),
     "CHATKIT_HOST_ATTACHMENT_TTL_SECONDS": ("attachment_ttl_seconds", int),
     "CHATKIT_HOST_FILE_STORAGE": ("file_storage", _file_storage),

@@ -64,6 +64,7 @@ from chatkit_host.runtime.scope import item_not_found, list_threads, load_thread
 from chatkit_host.runtime.sse import to_json
 from chatkit_host.runtime.streaming import TurnStream
 from chatkit_host.runtime.structured import apply_submission
+from chatkit_host.runtime.transcribe import transcribe
 from chatkit_host.runtime.turn import Turn
 from chatkit_host.store import AttachmentRecord, FeedbackRecord, ItemRecord, ThreadRecord
 
@@ -147,10 +148,7 @@ async def process(body: bytes, call: Call) -> StreamingResult | JSONResult:
             await attachments.delete(call, request.params.attachment_id)
             return JSONResult(EMPTY)
         case InputTranscribeReq():
-            raise BadRequest(
-                "Dictation is not available: this server has no transcription model configured.",
-                code="transcription_unavailable",
-            )
+            return JSONResult(to_json(await transcribe(call, request.params)))
         case ThreadsSyncCustomActionReq():
             record = await load_thread(call.context.store, call.session, request.params.thread_id)
             await _sender(call, record, request.params.item_id)

@@ -51,6 +51,11 @@ class ModelRouter:
     def offline(self) -> bool:
         return self._remote is None
 
+    @property
+    def client(self) -> AsyncOpenAI | None:
+        """The configured provider's client (also used for speech-to-text), or None when offline."""
+        return self._client
+
     def resolve(self, name: str | None) -> Model:
         name = name or self.default_model
         model = self._models.get(name)
