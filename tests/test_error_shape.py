@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import make_url
 
-from tests.conftest import RunningServer
+from tests.conftest import MakeServer, RunningServer
 
 
 def assert_envelope(response: httpx.Response, status: int) -> dict[str, object]:
@@ -117,3 +120,33 @@ def test_no_list_query_produces_a_500(sqlite_server: RunningServer, params: dict
 @pytest.mark.parametrize("path", ["/v1/chatkit/threads/%00", "/v1/chatkit/threads/" + "x" * 5000])
 def test_odd_path_ids_are_404(sqlite_server: RunningServer, path: str) -> None:
     assert_envelope(sqlite_server.admin().get(path), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/chatkit/threads", None),
+        ("POST", "/v1/chatkit/sessions", {"user": "u", "workflow": {"id": "default"}}),
+    ],
+)
+def test_an_unexpected_failure_on_a_hot_route_is_a_500_envelope(
+    make_server: MakeServer, method: str, path: str, body: object
+) -> None:
+    # The hot routes bypass Starlette's server-error layer, so they must answer its envelope themselves.
+    server = make_server()
+    database = make_url(server.settings.resolved_database_url).database
+    with closing(sqlite3.connect(str(database))) as conn:  # a broken database: the tables are gone
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("DROP TABLE sessions")
+        conn.execute("DROP TABLE thread_items")
+        conn.execute("DROP TABLE threads")
+        conn.commit()
+    response = server.admin().request(method, path, json=body)
+    assert response.status_code == 500
+    assert response.json()["error"] == {
+        "message": "The server had an error while processing your request.",
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
+    assert server.client().get("/healthz").status_code in (200, 503)  # the server itself is still up
