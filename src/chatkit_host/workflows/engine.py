@@ -44,6 +44,7 @@ from chatkit_host.workflows.builtin_tools import new_widget_item_factory
 from chatkit_host.workflows.definition import KIND_EXPORT, CompiledWorkflow
 from chatkit_host.workflows.events import EventMapper
 from chatkit_host.workflows.history import HistoryConverter, split_latest, user_text
+from chatkit_host.workflows.mcp_servers import Recovering, find_unavailable
 from chatkit_host.workflows.records import TraceRecord, UsageRecord
 from chatkit_host.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
 from chatkit_host.workflows.scope import CURRENT_RUN, RunScope
@@ -153,10 +154,16 @@ class WorkflowEngine:
             status = "cancelled"
             raise
         except Exception as exc:
-            logger.exception("workflow %s failed", name)
             status, error = "error", f"{type(exc).__name__}: {exc}"
-            # Provider errors can quote credentials or internals: the user sees the kind, the trace the rest.
-            message = f"The workflow failed ({type(exc).__name__}); please try again."
+            unavailable = find_unavailable(exc)
+            if unavailable is not None:
+                # Our own message, naming only the server; the next turn tries to reconnect.
+                logger.warning("workflow %s: %s", name, unavailable)
+                message = str(unavailable)
+            else:
+                logger.exception("workflow %s failed", name)
+                # Provider errors can quote credentials or internals: the user sees the kind, the trace the rest.
+                message = f"The workflow failed ({type(exc).__name__}); please try again."
             yield ErrorEvent(code="custom", message=message, allow_retry=True)
         finally:
             self._save(turn, scope, session.workflow_id, version, name, status, error)
@@ -239,13 +246,15 @@ class WorkflowEngine:
         )
 
     async def _connect_mcp(self, compiled: CompiledWorkflow) -> None:
-        # Connected once per compiled version and kept: an MCP handshake per turn would dominate the turn.
-        if not compiled.mcp_servers:
-            return
-        async with self._mcp_lock:
-            for server in compiled.mcp_servers:
-                if getattr(server, "session", None) is None:
-                    await server.connect()  # type: ignore[no-untyped-call]
+        # Connected once per compiled version and kept: an MCP handshake per turn would dominate the turn. A
+        # server whose last reconnect failed is tried again here (bounded, see mcp_servers.py).
+        for server in compiled.mcp_servers:
+            if isinstance(server, Recovering):
+                await server.ensure_connected()
+            elif getattr(server, "session", None) is None:
+                async with self._mcp_lock:
+                    if getattr(server, "session", None) is None:
+                        await server.connect()  # type: ignore[no-untyped-call]
 
     def _save(
         self,

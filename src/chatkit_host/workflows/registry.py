@@ -19,6 +19,7 @@ import yaml
 from chatkit_host import ids
 from chatkit_host.errors import BadRequest, NotFound
 from chatkit_host.workflows.definition import CompiledWorkflow, builtin_default, compile_source, sha256
+from chatkit_host.workflows.mcp_servers import close_server
 from chatkit_host.workflows.models import ModelRouter
 from chatkit_host.workflows.records import VersionRecord, WorkflowRecord
 from chatkit_host.workflows.state import validate_state
@@ -197,6 +198,6 @@ class WorkflowRegistry:
         for compiled in self._compiled.values():
             for server in compiled.mcp_servers:
                 try:
-                    await server.cleanup()  # type: ignore[no-untyped-call]
+                    await close_server(server)
                 except Exception:  # closing must go on for the other servers
                     logger.exception("could not close MCP server %s", server.name)

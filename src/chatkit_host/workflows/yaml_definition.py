@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import yaml
 from agents import Agent, ModelSettings, StopAtTools, Tool
-from agents.mcp import MCPServer, MCPServerSse, MCPServerStreamableHttp
+from agents.mcp import MCPServer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatkit_host.workflows.builtin_tools import (
@@ -27,6 +27,7 @@ from chatkit_host.workflows.definition import (
     invalid,
     parse_state,
 )
+from chatkit_host.workflows.mcp_servers import RecoveringSse, RecoveringStreamableHttp
 from chatkit_host.workflows.models import ModelRouter
 
 
@@ -111,10 +112,8 @@ def _tool(spec: ToolSpec, where: str) -> Tool:
 
 def _mcp(spec: MCPServerSpec) -> MCPServer:
     if spec.transport == "sse":
-        return MCPServerSse(params={"url": spec.url, "headers": spec.headers}, name=spec.name, cache_tools_list=True)
-    return MCPServerStreamableHttp(
-        params={"url": spec.url, "headers": spec.headers}, name=spec.name, cache_tools_list=True
-    )
+        return RecoveringSse(spec.url, spec.headers, spec.name)
+    return RecoveringStreamableHttp(spec.url, spec.headers, spec.name)
 
 
 def compile_yaml(source: str, router: ModelRouter) -> CompiledWorkflow:

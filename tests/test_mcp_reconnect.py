@@ -1,0 +1,105 @@
+"""A workflow's MCP server restarting, or down for a while, costs at most the turns it was down for.
+
+The MCP server is a real one (the ``mcp`` package's server over streamable HTTP) on a fixed loopback port,
+stopped and started again on that port between turns, as a redeployed server would be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from tests.conftest import MakeServer
+from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
+from tests.servers import free_port, serve_in_thread
+from tests.test_workflow_runs import _text_input, provider_server, publish, reply_text, runtime
+
+
+class Restartable:
+    """An MCP server with one tool that can be stopped and started again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/mcp"
+        self._stack: ExitStack | None = None
+
+    def start(self) -> None:
+        try:
+            from mcp.server.mcpserver import MCPServer
+        except ImportError:  # mcp 1.x, before FastMCP was renamed
+            from mcp.server.fastmcp import FastMCP as MCPServer  # type: ignore[no-redef]
+
+        inventory = MCPServer("inventory")
+
+        @inventory.tool()
+        def stock_level(sku: str) -> str:
+            """How many units of a product are in stock."""
+            return f"{sku}: 42 units"
+
+        self._stack = ExitStack()
+        self._stack.enter_context(serve_in_thread(inventory.streamable_http_app(), port=self.port))
+
+    def stop(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+
+@pytest.fixture
+def inventory() -> Iterator[Restartable]:
+    server = Restartable()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def errors(events: list[Any]) -> list[Any]:
+    return [e for e in events if e.type == "error"]
+
+
+def test_mcp_server_restart_and_outage(
+    inventory: Restartable, make_server: MakeServer, fake_openai: FakeOpenAI
+) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, f"agents:\n  - name: a\n    mcp_servers: [{{name: inventory, url: '{inventory.url}'}}]\n", "stock")
+    rt = runtime(server, {"id": "stock"})
+
+    def ask(sku: str, answer: str) -> list[Any]:
+        fake_openai.script(Reply(tool_calls=[ToolCall("stock_level", {"sku": sku})]), Reply(text=answer))
+        return rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input(f"How many {sku}?"))
+
+    fake_openai.script(Reply(tool_calls=[ToolCall("stock_level", {"sku": "X1"})]), Reply(text="42 X1 left."))
+    thread_id, events = rt.create_thread("How many X1?")
+    assert reply_text(events) == "42 X1 left."
+
+    # Restarted: the kept session is dead; the call reconnects once and the turn answers as usual.
+    inventory.stop()
+    inventory.start()
+    events = ask("X2", "42 X2 left.")
+    assert not errors(events) and reply_text(events) == "42 X2 left."
+    assert "X2: 42 units" in fake_openai.requests[-1].transcript()
+
+    # Down: the tool call cannot reconnect, so the turn ends with an in-band error naming the server.
+    inventory.stop()
+    fake_openai.script(Reply(tool_calls=[ToolCall("stock_level", {"sku": "X3"})]))
+    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input("How many X3?"))
+    [error] = errors(events)
+    assert "MCP server 'inventory' could not be reached" in (error.message or "") and error.allow_retry
+
+    # Still down: the turn fails before any model call, when it lists the tools.
+    calls = len(fake_openai.requests)
+    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input("And X3?"))
+    [error] = errors(events)
+    assert "MCP server 'inventory' could not be reached" in (error.message or "")
+    assert len(fake_openai.requests) == calls
+
+    # Back: the next turn connects again.
+    inventory.start()
+    events = ask("X4", "42 X4 left.")
+    assert not errors(events) and reply_text(events) == "42 X4 left."
+    assert "X4: 42 units" in fake_openai.requests[-1].transcript()
