@@ -39,12 +39,17 @@ from chatkit.types import (
 )
 from chatkit.widgets import (
     Badge,
+    BarSeries,
     Button,
     Caption,
     Card,
+    Chart,
     Col,
+    DatePicker,
     Divider,
+    Form,
     Image,
+    LineSeries,
     ListView,
     ListViewItem,
     Markdown,
@@ -106,11 +111,65 @@ def seat_list() -> ListView:
     )
 
 
+#: The chart's rows: four months, visits drawn as bars and sign-ups as a line.
+CHART_ROWS: list[dict[str, str | int | float]] = [
+    {"month": "jan", "visits": 120, "signups": 14},
+    {"month": "feb", "visits": 180, "signups": 22},
+    {"month": "mar", "visits": 90, "signups": 31},
+    {"month": "apr", "visits": 210, "signups": 26},
+]
+
+
+def stats_card() -> Card:
+    return Card(
+        id="stats",
+        children=[
+            Title(value="Visits and sign-ups"),
+            Chart(
+                id="traffic",
+                data=CHART_ROWS,
+                series=[
+                    BarSeries(label="Visits", dataKey="visits", color="blue"),
+                    LineSeries(label="Sign-ups", dataKey="signups", color="orange"),
+                ],
+                xAxis={"dataKey": "month", "labels": {"jan": "Jan", "feb": "Feb", "mar": "Mar", "apr": "Apr"}},
+                showLegend=True,
+                height=180,
+            ),
+        ],
+    )
+
+
+def booking_form() -> Card:
+    return Card(
+        id="booking",
+        children=[
+            Form(
+                onSubmitAction=ActionConfig(type="trip.book", payload={"trip": "lake"}),
+                children=[
+                    Text(value="When do you travel?"),
+                    DatePicker(
+                        name="date",
+                        placeholder="Travel date",
+                        min=datetime(2026, 1, 1),
+                        max=datetime(2026, 12, 31),
+                        defaultValue=datetime(2026, 6, 1),
+                    ),
+                    Button(label="Book", submit=True),
+                ],
+            ),
+            DatePicker(name="reminder", placeholder="Reminder", onChangeAction=ActionConfig(type="trip.remind")),
+        ],
+    )
+
+
 class ShowcaseResponder:
     """Answers "fail" (once), "tool" and anything else with the item kinds the UI must render."""
 
     def __init__(self) -> None:
         self.failed = False
+        #: Every widget action the server received, as (type, payload), for tests to check.
+        self.actions: list[tuple[str, Any]] = []
 
     async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         if turn.input is None:  # after the client tool's output or the answers to questions
@@ -125,6 +184,18 @@ class ShowcaseResponder:
             yield say(turn, f"The browser answered: {last.output['city']}")
             return
         text = user_text(turn.input)
+        if "chart" in text:
+            for widget in (stats_card(), booking_form()):
+                item_id = turn.new_item_id("message")
+                yield ThreadItemDoneEvent(
+                    item=WidgetItem(id=item_id, thread_id=turn.thread.id, created_at=datetime.now(), widget=widget)
+                )
+            return
+        if "echo options" in text:
+            options = turn.input.inference_options
+            choice = options.tool_choice.id if options and options.tool_choice else None
+            yield say(turn, f"Tool choice: {choice}")
+            return
         if "ask" in text:
             questions = [
                 StructuredInputMultipleChoice(
@@ -207,6 +278,11 @@ class ShowcaseResponder:
         )
 
     async def action(self, turn: Turn, action: Any, sender: WidgetItem | None) -> AsyncIterator[ThreadStreamEvent]:
+        self.actions.append((action.type, action.payload))
+        if action.type.startswith("trip."):
+            payload = action.payload or {}
+            yield say(turn, f"Action {action.type}: {payload.get('date') or payload.get('reminder')}")
+            return
         yield say(
             turn, f"Action {action.type} for order {action.payload['order']} from {sender.id if sender else None}"
         )

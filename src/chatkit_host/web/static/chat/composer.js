@@ -60,6 +60,10 @@ export class Composer {
     // ChatKit's `composer.models`: the choice goes out as `inference_options.model` with each message.
     this.modelSelect = el("select", "ck-model");
     this.modelSelect.hidden = true;
+    // ChatKit's `composer.tools`: the choice goes out as `inference_options.tool_choice` with the next message.
+    this.toolSelect = el("select", "ck-tool");
+    this.toolSelect.hidden = true;
+    this.toolSelect.addEventListener("change", () => this.showTool());
     this.textarea = el("textarea", "ck-input");
     this.textarea.rows = 1;
     this.sendButton = el("button", "ck-send");
@@ -68,7 +72,7 @@ export class Composer {
     this.reason.hidden = true;
     this.reason.setAttribute("role", "status");
     this.disclaimer = el("div", "ck-disclaimer");
-    this.row.append(this.attachButton, this.modelSelect, this.textarea, this.sendButton);
+    this.row.append(this.attachButton, this.modelSelect, this.toolSelect, this.textarea, this.sendButton);
     this.node.append(this.reason, this.chips, this.row, this.fileInput, this.disclaimer);
 
     this.attachButton.addEventListener("click", () => this.fileInput.click());
@@ -112,7 +116,8 @@ export class Composer {
       this.fileInput.accept = accept.join(",");
     } else this.fileInput.removeAttribute("accept");
     this.configureModels(Array.isArray(this.options.models) ? this.options.models : [], t);
-    this.textarea.placeholder = this.options.placeholder || t("placeholder");
+    this.configureTools(Array.isArray(this.options.tools) ? this.options.tools : [], t);
+    this.showTool();
     this.textarea.setAttribute("aria-label", t("messageLabel"));
     this.disclaimer.replaceChildren(...(disclaimerNode ? [disclaimerNode] : []));
     this.refresh();
@@ -145,6 +150,58 @@ export class Composer {
     if (this.modelSelect.hidden) return null;
     const option = this.modelSelect.selectedOptions[0];
     return option && !option.disabled ? option.value : null;
+  }
+
+  /** Fills the tool picker from `[{id, label, shortLabel, placeholderOverride, persistent, icon, pinned}]`, keeping a still-offered choice. */
+  configureTools(tools, t) {
+    const previous = this.toolSelect.value;
+    this.tools = tools.filter((tool) => tool && typeof tool.id === "string" && tool.id);
+    const none = el("option", null, t("noTool"));
+    none.value = "";
+    this.toolSelect.replaceChildren(
+      none,
+      ...this.tools.map((tool) => {
+        const option = el("option", null, tool.label || tool.shortLabel || tool.id);
+        option.value = tool.id;
+        if (tool.shortLabel && tool.label) option.title = String(tool.shortLabel);
+        return option;
+      }),
+    );
+    this.toolSelect.value = this.tools.some((tool) => tool.id === previous) ? previous : "";
+    this.toolSelect.hidden = this.tools.length === 0;
+    this.toolSelect.setAttribute("aria-label", t("tool"));
+    this.toolSelect.title = t("tool");
+  }
+
+  /** The placeholder follows the chosen tool's `placeholderOverride`, as in ChatKit. */
+  showTool() {
+    if (!this.t) return;
+    const tool = this.selectedTool();
+    this.toolSelect.dataset.chosen = String(Boolean(tool));
+    this.textarea.placeholder = (tool && tool.placeholderOverride) || this.options.placeholder || this.t("placeholder");
+  }
+
+  /** The tool picked for the next message, or null. */
+  selectedTool() {
+    if (this.toolSelect.hidden || !this.toolSelect.value) return null;
+    return (this.tools || []).find((tool) => tool.id === this.toolSelect.value) || null;
+  }
+
+  /**
+   * `inference_options` for the message being sent. As in ChatKit, a tool choice applies to that one
+   * message (the picker goes back to "no tool") unless the tool is `persistent`; the model choice stays.
+   */
+  takeInferenceOptions() {
+    const options = {};
+    const model = this.selectedModel();
+    if (model) options.model = model;
+    const tool = this.selectedTool();
+    if (tool) options.tool_choice = { id: tool.id };
+    if (tool && !tool.persistent) {
+      this.toolSelect.value = "";
+      this.showTool();
+    }
+    return options;
   }
 
   attachmentsEnabled() {
@@ -232,6 +289,7 @@ export class Composer {
     this.textarea.disabled = Boolean(this.disabledReason);
     this.attachButton.disabled = Boolean(this.disabledReason) || this.streaming;
     this.modelSelect.disabled = Boolean(this.disabledReason) || this.streaming;
+    this.toolSelect.disabled = Boolean(this.disabledReason) || this.streaming;
     this.reason.hidden = !this.disabledReason;
     this.reason.textContent = this.disabledReason || "";
     if (this.streaming) {

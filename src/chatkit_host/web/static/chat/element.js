@@ -355,8 +355,7 @@ export class ChatKitHostElement extends HTMLElement {
   }
 
   async sendContent(content, attachments) {
-    const model = this.composer.selectedModel();
-    const input = { content, attachments: attachments.map((a) => a.id), inference_options: model ? { model } : {} };
+    const input = { content, attachments: attachments.map((a) => a.id), inference_options: this.composer.takeInferenceOptions() };
     if (this.thread) await this.runStream("threads.add_user_message", { thread_id: this.thread.id, input });
     else await this.runStream("threads.create", { input });
   }

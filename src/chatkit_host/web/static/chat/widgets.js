@@ -1,6 +1,7 @@
 // Renders ChatKit widget trees (Card, ListView, Basic roots and their components) into DOM.
 // Values from the server are set as text or checked attributes; colours and sizes pass a whitelist so a
 // widget can neither inject markup nor make the browser load anything from another host.
+import { renderChart } from "./chart.js";
 import { renderMarkdown } from "./markdown.js";
 
 const COLOR_TOKENS = new Set([
@@ -317,6 +318,32 @@ function renderComponent(c, ctx, form) {
       }
       break;
     }
+    case "DatePicker": {
+      node = el("input", "ck-w-input ck-w-date");
+      node.type = "date";
+      node.name = String(c.name || "");
+      const value = isoDate(c.defaultValue);
+      if (value) node.value = value;
+      if (isoDate(c.min)) node.min = isoDate(c.min);
+      if (isoDate(c.max)) node.max = isoDate(c.max);
+      if (c.disabled) node.disabled = true;
+      if (c.block) node.classList.add("ck-w-block");
+      if (c.pill) node.classList.add("ck-pill");
+      // A native date field has no placeholder; the text still names the field for assistive tech.
+      node.setAttribute("aria-label", c.placeholder || c.name || "");
+      if (c.placeholder) node.title = c.placeholder;
+      if (c.onChangeAction) {
+        const field = node;
+        // Outside a form the field alone is sent, so the action still carries the date under its name.
+        node.addEventListener("change", () => {
+          if (field.value) ctx.onAction(c.onChangeAction, form || field, field);
+        });
+      }
+      break;
+    }
+    case "Chart":
+      node = renderChart(c, ctx);
+      break;
     default:
       // Unknown components still show their children, so newer servers degrade gracefully.
       node = el("div", "ck-w-col");
@@ -328,11 +355,21 @@ function renderComponent(c, ctx, form) {
   return node;
 }
 
-/** The values of a widget form, merged into an action's payload the way ChatKit does. */
+/** `YYYY-MM-DD` from a date or datetime string (how the server sends DatePicker values), else null. */
+function isoDate(value) {
+  const m = typeof value === "string" ? /^(\d{4}-\d{2}-\d{2})/.exec(value) : null;
+  return m ? m[1] : null;
+}
+
+/**
+ * The values of a widget form (or of a single field, for a control's change action outside a form), merged
+ * into an action's payload the way ChatKit does.
+ */
 export function formValues(form) {
   if (!form) return {};
   const values = {};
-  for (const field of form.querySelectorAll("input, textarea, select")) {
+  const fields = form.matches("input, textarea, select") ? [form] : form.querySelectorAll("input, textarea, select");
+  for (const field of fields) {
     if (!field.name) continue;
     if (field.type === "checkbox") values[field.name] = field.checked;
     else if (field.type === "radio") {
