@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from chatkit_host.errors import BadRequest
 from chatkit_host.types.workflows import StateVariable
+from chatkit_host.workflows.export_stream import ProgressHooks
 from chatkit_host.workflows.models import ModelRouter
 from chatkit_host.workflows.scope import current_run
 from chatkit_host.workflows.single_call import SingleCall, plan_single_call
@@ -160,6 +161,10 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
             raise invalid("WorkflowInput must have an input_as_text field.")
         agents = reachable_agents(module_agents)
         names = bind_agents(agents, router)
+        progress = ProgressHooks()
+        for agent in agents:
+            if agent.hooks is None:  # an export's own hooks stay; it then shows no progress for that agent
+                agent.hooks = progress
         return CompiledWorkflow(
             kind=KIND_EXPORT,
             start=None,

@@ -14,7 +14,7 @@ import contextvars
 import copy
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -29,12 +29,14 @@ from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageItem,
     ClientToolCallItem,
+    CustomTask,
     ErrorEvent,
     ThreadItemDoneEvent,
     ThreadItemRemovedEvent,
     ThreadStreamEvent,
     WidgetItem,
 )
+from openai.types.responses import ResponseStreamEvent
 from pydantic import ValidationError
 
 from chatkit_host import ids
@@ -43,6 +45,7 @@ from chatkit_host.runtime.turn import Responder, Turn
 from chatkit_host.workflows.builtin_tools import new_widget_item_factory
 from chatkit_host.workflows.definition import KIND_EXPORT, CompiledWorkflow
 from chatkit_host.workflows.events import EventMapper
+from chatkit_host.workflows.export_stream import LiveReply, Step
 from chatkit_host.workflows.history import HistoryConverter, split_latest, user_text
 from chatkit_host.workflows.mcp_servers import Recovering, find_unavailable
 from chatkit_host.workflows.records import TraceRecord, UsageRecord
@@ -219,21 +222,54 @@ class WorkflowEngine:
         scope.history_prefix = await self.converter.to_agent_input(earlier)
         text = user_text(latest) if latest else ""
         workflow_input = compiled.workflow_input(input_as_text=text)
+        # The export's model calls and agent steps arrive here while it runs (export_stream.py).
+        live = scope.live = LiveReply()
+        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
         task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(
             compiled.run_workflow(workflow_input), context=context
         )
+        task.add_done_callback(lambda _: live.close())
         try:
-            result = await task
+            async for item in live.items():
+                for mapped in self._map_live(mapper, item):
+                    yield mapped
+                for pending in scope.drain_events():
+                    yield pending
+            result = task.result()
         except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
+            for item_id in mapper.produced:
+                yield ThreadItemRemovedEvent(item_id=item_id)
             yield self._message(turn, _guardrail_message(exc))
             raise _GuardrailStop from exc
         finally:
             if not task.done():
                 task.cancel()
+        for mapped in mapper.close_workflow():
+            yield mapped
         for pending in scope.drain_events():
             yield pending
         output = result.get("output_text") if isinstance(result, dict) else result
-        yield self._message(turn, "" if output is None else str(output))
+        final = "" if output is None else str(output)
+        # The reply is exactly what run_workflow returned, as before streaming: the streamed message that says
+        # it stays, every other streamed message (an earlier agent's answer, a preamble before a tool call) is
+        # taken back, and when none says it, it is sent as the final message.
+        kept = next((item_id for item_id, streamed in reversed(mapper.messages) if streamed == final), None)
+        for item_id, _ in mapper.messages:
+            if item_id != kept:
+                yield ThreadItemRemovedEvent(item_id=item_id)
+        if kept is None:
+            yield self._message(turn, final)
+
+    @staticmethod
+    def _map_live(mapper: EventMapper, item: ResponseStreamEvent | Step) -> Iterator[ThreadStreamEvent]:
+        if not isinstance(item, Step):
+            yield from mapper.map_model_event(item)
+            return
+        title = item.name if item.kind == "agent" else f"Calling {item.name}"
+        if item.done:
+            yield from mapper.complete_task(title)
+        else:
+            yield from mapper.add_task(CustomTask(title=title, status_indicator="loading"))
 
     def _message(self, turn: Turn, text: str) -> ThreadItemDoneEvent:
         return ThreadItemDoneEvent(

@@ -41,6 +41,8 @@ class EventMapper:
         #: Ids of items this run completed, removed again if a guardrail trips afterwards.
         self.produced: list[str] = []
         self.last_text = ""
+        #: (item id, text) of every assistant message completed, in order.
+        self.messages: list[tuple[str, str]] = []
 
     def map(self, event: StreamEvent) -> Iterator[ThreadStreamEvent]:
         if event.type == "raw_response_event":
@@ -83,6 +85,7 @@ class EventMapper:
         elif kind == "response.output_item.done" and data.item.type == "message":
             texts = [c.text for c in data.item.content if c.type == "output_text"]
             self.last_text = "".join(texts)
+            self.messages.append((self.message_id, self.last_text))
             yield ThreadItemDoneEvent(
                 item=AssistantMessageItem(
                     id=self.message_id,
@@ -98,7 +101,7 @@ class EventMapper:
         if item.type == "tool_call_item":
             name = getattr(item.raw_item, "name", None) or "tool"
             if name not in self.client_tools:
-                yield from self._add_task(CustomTask(title=f"Calling {name}", status_indicator="loading"))
+                yield from self.add_task(CustomTask(title=f"Calling {name}", status_indicator="loading"))
         elif item.type == "tool_call_output_item" and self.workflow is not None:
             tasks = self.workflow.workflow.tasks
             for index, task in enumerate(tasks):
@@ -111,9 +114,9 @@ class EventMapper:
                     break
         elif item.type == "handoff_output_item":
             target = getattr(item.target_agent, "name", "another agent")
-            yield from self._add_task(CustomTask(title=f"Handed off to {target}", status_indicator="complete"))
+            yield from self.add_task(CustomTask(title=f"Handed off to {target}", status_indicator="complete"))
 
-    def _add_task(self, task: CustomTask) -> Iterator[ThreadStreamEvent]:
+    def add_task(self, task: CustomTask) -> Iterator[ThreadStreamEvent]:
         if self.workflow is None:
             self.workflow = WorkflowItem(
                 id=self.new_item_id("workflow"),
@@ -129,10 +132,29 @@ class EventMapper:
             update=WorkflowTaskAdded(task=task, task_index=len(self.workflow.workflow.tasks) - 1),
         )
 
+    def complete_task(self, title: str) -> Iterator[ThreadStreamEvent]:
+        """Mark the latest loading task with this title complete (no-op once its workflow was closed)."""
+        if self.workflow is None:
+            return
+        tasks = self.workflow.workflow.tasks
+        for index in range(len(tasks) - 1, -1, -1):
+            task = tasks[index]
+            if isinstance(task, CustomTask) and task.title == title and task.status_indicator == "loading":
+                tasks[index] = task.model_copy(update={"status_indicator": "complete"})
+                yield ThreadItemUpdatedEvent(
+                    item_id=self.workflow.id, update=WorkflowTaskUpdated(task=tasks[index], task_index=index)
+                )
+                return
+
     def close_workflow(self) -> Iterator[ThreadStreamEvent]:
         if self.workflow is None:
             return
         workflow, self.workflow = self.workflow, None
         workflow.workflow.expanded = False
+        # The reply has moved on (a message starts, or the run ended): nothing in this item is still running.
+        tasks = workflow.workflow.tasks
+        for index, task in enumerate(tasks):
+            if task.status_indicator == "loading":
+                tasks[index] = task.model_copy(update={"status_indicator": "complete"})
         yield ThreadItemDoneEvent(item=workflow)
         self.produced.append(workflow.id)

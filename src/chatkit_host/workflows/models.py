@@ -8,6 +8,7 @@ the thread's earlier turns for code that passes only the latest message, and rec
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +21,7 @@ from openai import AsyncOpenAI
 from openai.types.responses import ResponseStreamEvent
 
 from chatkit_host.settings import Settings
+from chatkit_host.workflows.export_stream import collect_response, streams_text
 from chatkit_host.workflows.offline import OFFLINE_MODEL, OfflineModel
 from chatkit_host.workflows.scope import current_run
 
@@ -129,6 +131,25 @@ class HostModel(Model):
         conversation_id: str | None,
         prompt: Any | None,
     ) -> ModelResponse:
+        run = current_run()
+        if run is not None and run.live is not None and streams_text(output_schema):
+            # An export's own Runner.run: streamed anyway, so its text reaches the chat as it is generated.
+            if model_settings.include_usage is None:
+                # Chat Completions streams report usage only when asked to (a non-streamed answer always does).
+                model_settings = dataclasses.replace(model_settings, include_usage=True)
+            events = self.stream_response(
+                system_instructions,
+                input,
+                model_settings,
+                tools,
+                output_schema,
+                handoffs,
+                tracing,
+                previous_response_id=previous_response_id,
+                conversation_id=conversation_id,
+                prompt=prompt,
+            )
+            return await collect_response(events, run.live)
         name, model = self._target()
         started = time.time()
         try:

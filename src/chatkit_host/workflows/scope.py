@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from agents import TResponseInputItem
     from chatkit.types import ThreadStreamEvent, WidgetItem
 
+    from chatkit_host.workflows.export_stream import LiveReply
     from chatkit_host.workflows.tracing import RunRecorder
 
 
@@ -52,6 +53,8 @@ class RunScope:
     client_tool: ClientToolRequest | None = None
     #: Makes a widget item with a runtime-minted id (None outside a thread turn).
     new_widget_item: Callable[[Any, str | None], WidgetItem] | None = None
+    #: Set while an Agent Builder export runs: its model calls stream into it (``export_stream.py``).
+    live: LiveReply | None = None
 
     def add_usage(self, input_tokens: int, output_tokens: int) -> None:
         self.requests += 1
