@@ -21,9 +21,10 @@ from tests.test_workflow_runs import _text_input, provider_server, publish, repl
 class Restartable:
     """An MCP server with one tool that can be stopped and started again on the same port."""
 
-    def __init__(self) -> None:
+    def __init__(self, transport: str) -> None:
+        self.transport = transport
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/mcp"
+        self.url = f"http://127.0.0.1:{self.port}/" + ("sse" if transport == "sse" else "mcp")
         self._stack: ExitStack | None = None
 
     def start(self) -> None:
@@ -40,7 +41,8 @@ class Restartable:
             return f"{sku}: 42 units"
 
         self._stack = ExitStack()
-        self._stack.enter_context(serve_in_thread(inventory.streamable_http_app(), port=self.port))
+        app = inventory.sse_app() if self.transport == "sse" else inventory.streamable_http_app()
+        self._stack.enter_context(serve_in_thread(app, port=self.port))
 
     def stop(self) -> None:
         if self._stack is not None:
@@ -48,9 +50,11 @@ class Restartable:
             self._stack = None
 
 
-@pytest.fixture
-def inventory() -> Iterator[Restartable]:
-    server = Restartable()
+# Streamable HTTP only: stopping an SSE server waits for its open stream (tests/servers.py: 30 s per stop).
+# The SSE path (a restart shows as a request timeout there) was checked by hand; see mcp_servers.RecoveringSse.
+@pytest.fixture(params=["streamable_http"])
+def inventory(request: pytest.FixtureRequest) -> Iterator[Restartable]:
+    server = Restartable(request.param)
     server.start()
     try:
         yield server
@@ -66,7 +70,8 @@ def test_mcp_server_restart_and_outage(
     inventory: Restartable, make_server: MakeServer, fake_openai: FakeOpenAI
 ) -> None:
     server = provider_server(make_server, fake_openai)
-    publish(server, f"agents:\n  - name: a\n    mcp_servers: [{{name: inventory, url: '{inventory.url}'}}]\n", "stock")
+    spec = f"{{name: inventory, url: '{inventory.url}', transport: {inventory.transport}}}"
+    publish(server, f"agents:\n  - name: a\n    mcp_servers: [{spec}]\n", "stock")
     rt = runtime(server, {"id": "stock"})
 
     def ask(sku: str, answer: str) -> list[Any]:

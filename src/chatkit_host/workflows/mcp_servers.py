@@ -39,6 +39,8 @@ CONNECT_TIMEOUT = 10.0
 CLEANUP_TIMEOUT = 5.0
 #: JSON-RPC code the MCP client gives pending requests when its transport closed.
 CONNECTION_CLOSED = -32000
+#: ... and when no answer came within ``client_session_timeout_seconds``.
+REQUEST_TIMEOUT = -32001
 #: What the SDK's transport-error messages say when the connection, not the request, failed.
 _LOST_MARKERS = ("Connection lost", "Connection timeout", "HTTP error 404", "not initialized")
 
@@ -62,10 +64,10 @@ def find_unavailable(exc: BaseException | None) -> MCPUnavailable | None:
     return None
 
 
-def connection_lost(exc: BaseException) -> bool:
+def connection_lost(exc: BaseException, lost_codes: frozenset[int] = frozenset({CONNECTION_CLOSED})) -> bool:
     """Whether an error means the connection is gone (worth a reconnect), not that the request failed."""
     if isinstance(exc, MCPError):
-        return exc.code == CONNECTION_CLOSED
+        return exc.code in lost_codes
     if isinstance(exc, httpx.TransportError | anyio.ClosedResourceError | anyio.BrokenResourceError):
         return True
     return isinstance(exc, UserError) and any(marker in str(exc) for marker in _LOST_MARKERS)
@@ -84,6 +86,8 @@ class Recovering(MCPServer):
     """Reconnect-once behaviour shared by the HTTP transports (mixed in before the SDK class)."""
 
     session: Any
+    #: MCP error codes that mean the connection, not the request, failed on this transport.
+    lost_codes: frozenset[int] = frozenset({CONNECTION_CLOSED})
     invalidate_tools_cache: Callable[[], None]
     _manager: MCPServerManager
     _reconnect_lock: asyncio.Lock
@@ -129,7 +133,7 @@ class Recovering(MCPServer):
         try:
             return await request()
         except Exception as exc:
-            if not connection_lost(exc):
+            if not connection_lost(exc, self.lost_codes):
                 raise
             logger.info("MCP server %s lost its connection (%s); reconnecting", self.name, exc)
         await self._reconnect(session)
@@ -166,6 +170,10 @@ class RecoveringStreamableHttp(Recovering, MCPServerStreamableHttp):
 
 class RecoveringSse(Recovering, MCPServerSse):
     """``MCPServerSse`` that reconnects once when its connection was lost."""
+
+    # After a restart the old SSE session's requests are refused (404) while the client only logs it, so the
+    # request times out: on this transport that is how a lost connection shows.
+    lost_codes = frozenset({CONNECTION_CLOSED, REQUEST_TIMEOUT})
 
     def __init__(self, url: str, headers: dict[str, str], name: str) -> None:
         MCPServerSse.__init__(
