@@ -73,6 +73,14 @@ def connection_lost(exc: BaseException, lost_codes: frozenset[int] = frozenset({
     return isinstance(exc, UserError) and any(marker in str(exc) for marker in _LOST_MARKERS)
 
 
+def never_delivered(exc: BaseException) -> bool:
+    """Whether a lost-connection error proves the request never reached a live session (safe to send again):
+    the connection could not be opened, or the server no longer knew the session (a restart)."""
+    if isinstance(exc, httpx.ConnectError):
+        return True
+    return isinstance(exc, UserError) and any(marker in str(exc) for marker in ("HTTP error 404", "not initialized"))
+
+
 def _tool_failure(ctx: RunContextWrapper[Any], error: Exception) -> str:
     # A tool's own failure goes back to the model, as the SDK does by default; an unreachable server ends the
     # turn instead, since the model cannot do anything about it.
@@ -127,7 +135,7 @@ class Recovering(MCPServer):
             self.invalidate_tools_cache()
             logger.info("connected MCP server %s", self.name)
 
-    async def _recovering(self, request: Callable[[], Awaitable[T]]) -> T:
+    async def _recovering(self, request: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
         await self.ensure_connected()
         session = self.session
         try:
@@ -136,19 +144,24 @@ class Recovering(MCPServer):
             if not connection_lost(exc, self.lost_codes):
                 raise
             logger.info("MCP server %s lost its connection (%s); reconnecting", self.name, exc)
+            if not idempotent and not never_delivered(exc):
+                # The server may have run the tool before the connection went (a timeout, a drop mid-answer):
+                # reconnect for later calls, but report this one as failed rather than risk running it twice.
+                await self._reconnect(session)
+                raise
         await self._reconnect(session)
         return await request()
 
     async def list_tools(self, run_context: Any = None, agent: Any = None) -> Any:
         # The SDK class this is mixed into implements these; MCPServer only declares them.
         parent: Any = super()
-        return await self._recovering(lambda: parent.list_tools(run_context, agent))
+        return await self._recovering(lambda: parent.list_tools(run_context, agent), idempotent=True)
 
     async def call_tool(self, tool_name: str, arguments: dict[str, Any] | None, meta: Any = None) -> Any:
         parent: Any = super()
         if meta is None:
-            return await self._recovering(lambda: parent.call_tool(tool_name, arguments))
-        return await self._recovering(lambda: parent.call_tool(tool_name, arguments, meta=meta))
+            return await self._recovering(lambda: parent.call_tool(tool_name, arguments), idempotent=False)
+        return await self._recovering(lambda: parent.call_tool(tool_name, arguments, meta=meta), idempotent=False)
 
     async def aclose(self) -> None:
         await self._manager.cleanup_all()
