@@ -140,15 +140,15 @@ class SQLiteDirect:
                 return None
             raise
 
-    async def write(self, statements: Statements) -> bool:
-        """Run ``statements`` atomically; returns once they are committed (True) or raises their error."""
+    async def write(self, statements: Statements) -> None:
+        """Run ``statements`` atomically; returns once they are committed, or raises their own error."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[bool] = loop.create_future()
+        future: asyncio.Future[None] = loop.create_future()
         queue: _WriteQueue | None = getattr(self._local, "queue", None)
         if queue is None:
             queue = self._local.queue = _WriteQueue(self, loop)
         queue.add(statements, future)
-        return await future
+        await future
 
     def commit_batch(self, batch: Sequence[Statements]) -> list[Outcome]:
         """On the writer thread: every write of ``batch`` in one transaction, each rolled back alone if it fails."""
@@ -207,10 +207,10 @@ class _WriteQueue:
     def __init__(self, direct: SQLiteDirect, loop: asyncio.AbstractEventLoop) -> None:
         self.direct = direct
         self.loop = loop
-        self.pending: list[tuple[Statements, asyncio.Future[bool]]] = []
+        self.pending: list[tuple[Statements, asyncio.Future[None]]] = []
         self.in_flight = False
 
-    def add(self, statements: Statements, future: asyncio.Future[bool]) -> None:
+    def add(self, statements: Statements, future: asyncio.Future[None]) -> None:
         self.pending.append((statements, future))
         if not self.in_flight:
             self.in_flight = True
@@ -223,7 +223,7 @@ class _WriteQueue:
         done.add_done_callback(lambda finished: self._settle(batch, finished))
 
     def _settle(
-        self, batch: list[tuple[Statements, asyncio.Future[bool]]], finished: asyncio.Future[list[Outcome]]
+        self, batch: list[tuple[Statements, asyncio.Future[None]]], finished: asyncio.Future[list[Outcome]]
     ) -> None:
         error = finished.exception()
         outcomes = [error] * len(batch) if error is not None else finished.result()
@@ -231,7 +231,7 @@ class _WriteQueue:
             if future.done():
                 continue
             if outcome is None:
-                future.set_result(True)
+                future.set_result(None)
             else:
                 future.set_exception(outcome)
         if self.pending:

@@ -409,18 +409,19 @@ class Store:
         The one write path for these records (``save_thread``, ``save_item`` and ``save_attachment`` call it):
         a thread's owner and creating session never change; items are keyed by id within their thread.
         """
+        if self.engines.pg_direct is not None:
+            statements = [self._pg_upserts(thread, attachments, items, touch_thread_at)]  # one CTE statement
+        else:
+            statements = self._upserts(thread, attachments, items, touch_thread_at)
         with conflicts_as_store_errors():
-            if self.engines.pg_direct is not None:
-                sql, params = self._pg_upserts(thread, attachments, items, touch_thread_at)
-                await self.engines.pg_direct.execute(sql, params)  # one statement: atomic in autocommit
-            else:
-                await self._write(self._upserts(thread, attachments, items, touch_thread_at))
+            await self._write(statements)
 
     async def _write(self, statements: list[tuple[str, list[Any]]]) -> None:
-        """Compiled statements in one transaction: the SQLite writer thread, else the SQLAlchemy engine.
+        """Compiled statements in one transaction, the one way every hot write reaches the database.
 
-        On PostgreSQL each caller sends one statement through the asyncpg pool instead (see ``_pg_upserts``);
-        the engine path serves it too, and in-memory SQLite, which the writer thread cannot share.
+        SQLite files: the writer thread (group commit). PostgreSQL: callers send one statement (``_pg_upserts``
+        folds several into one), which the asyncpg pool runs atomically in autocommit. Otherwise (in-memory
+        SQLite, or a write still locked out after the writer's busy timeout): the SQLAlchemy engine.
         """
         direct = self.engines.direct
         if direct is not None:
