@@ -100,7 +100,14 @@ class Recovering(MCPServer):
     _manager: MCPServerManager
     _reconnect_lock: asyncio.Lock
 
-    def _init_recovery(self) -> None:
+    def __init__(self, url: str, headers: dict[str, str], name: str) -> None:
+        # The SDK transport class that follows this mixin in the MRO takes the connection parameters.
+        super().__init__(  # type: ignore[call-arg]
+            params={"url": url, "headers": headers},
+            name=name,
+            cache_tools_list=True,
+            failure_error_function=_tool_failure,
+        )
         self._manager = MCPServerManager(
             [self],
             connect_timeout_seconds=CONNECT_TIMEOUT,
@@ -170,16 +177,6 @@ class Recovering(MCPServer):
 class RecoveringStreamableHttp(Recovering, MCPServerStreamableHttp):
     """``MCPServerStreamableHttp`` that reconnects once when its connection was lost."""
 
-    def __init__(self, url: str, headers: dict[str, str], name: str) -> None:
-        MCPServerStreamableHttp.__init__(
-            self,
-            params={"url": url, "headers": headers},
-            name=name,
-            cache_tools_list=True,
-            failure_error_function=_tool_failure,
-        )
-        self._init_recovery()
-
 
 class RecoveringSse(Recovering, MCPServerSse):
     """``MCPServerSse`` that reconnects once when its connection was lost."""
@@ -187,16 +184,6 @@ class RecoveringSse(Recovering, MCPServerSse):
     # After a restart the old SSE session's requests are refused (404) while the client only logs it, so the
     # request times out: on this transport that is how a lost connection shows.
     lost_codes = frozenset({CONNECTION_CLOSED, REQUEST_TIMEOUT})
-
-    def __init__(self, url: str, headers: dict[str, str], name: str) -> None:
-        MCPServerSse.__init__(
-            self,
-            params={"url": url, "headers": headers},
-            name=name,
-            cache_tools_list=True,
-            failure_error_function=_tool_failure,
-        )
-        self._init_recovery()
 
 
 async def close_server(server: MCPServer) -> None:
