@@ -51,9 +51,12 @@ async def _open(tmp_path: Path) -> Store:
     return store
 
 
-def test_concurrent_writes_share_commits_and_a_failing_one_rolls_back_alone(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        store = await _open(tmp_path)
+def test_concurrent_writes_share_commits_and_a_failing_one_fails_alone(tmp_path: Path, backend: str) -> None:
+    # Writes of one event-loop turn share a transaction (SQLite: a batch on the writer thread; PostgreSQL: one
+    # executemany); a conflict inside the batch must fail only its own write.
+    async def scenario(url: str) -> None:
+        await upgrade(url)
+        store = Store.open(url)
         try:
             records = [_session(f"hash-{n}") for n in range(60)]
             # Same secret hash as another session in the same batch: violates the unique index.
@@ -65,14 +68,20 @@ def test_concurrent_writes_share_commits_and_a_failing_one_rolls_back_alone(tmp_
                 return_exceptions=True,
             )
             failures = [o for o in outcomes if isinstance(o, BaseException)]
-            assert len(failures) == 1 and isinstance(failures[0], StoreConflict)
+            assert len(failures) == 1 and outcomes[30] is failures[0] and isinstance(failures[0], StoreConflict)
             for record in records:
                 assert await store.get_session(record.id) == record
             assert await store.get_session(clash.id) is None
+            # A batch without conflicts commits every write.
+            more = [_session(f"more-{n}") for n in range(40)]
+            await asyncio.gather(*(store.create_session(r) for r in more))
+            assert [await store.get_session(r.id) for r in more] == more
         finally:
             await store.close()
 
-    asyncio.run(scenario())
+    with ExitStack() as stack:
+        url = f"sqlite:///{tmp_path / 'direct.db'}" if backend == "sqlite" else fresh_postgres_url(stack)
+        asyncio.run(scenario(url))
 
 
 def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path: Path) -> None:
@@ -156,35 +165,3 @@ def test_the_write_ahead_log_stays_bounded_under_sustained_writes(tmp_path: Path
             await store.close()
 
     asyncio.run(scenario())
-
-
-def test_postgres_batches_concurrent_writes_and_a_failing_one_fails_alone(tmp_path: Path) -> None:
-    # The PostgreSQL fast path sends same-statement writes of one loop turn as one executemany; a conflict
-    # in the batch must fail only its own write.
-    async def scenario(url: str) -> None:
-        await upgrade(url)
-        store = Store.open(url)
-        try:
-            records = [_session(f"pg-hash-{n}") for n in range(60)]
-            clash = dataclasses.replace(records[7], id=ids.new_id(ids.SESSION))
-            outcomes = await asyncio.gather(
-                *(store.create_session(r) for r in records[:30]),
-                store.create_session(clash),
-                *(store.create_session(r) for r in records[30:]),
-                return_exceptions=True,
-            )
-            failures = [o for o in outcomes if isinstance(o, BaseException)]
-            assert len(failures) == 1 and isinstance(failures[0], StoreConflict)
-            assert outcomes[30] is failures[0]
-            for record in records:
-                assert await store.get_session(record.id) == record
-            assert await store.get_session(clash.id) is None
-            # A batch without conflicts commits every write.
-            more = [_session(f"pg-more-{n}") for n in range(40)]
-            await asyncio.gather(*(store.create_session(r) for r in more))
-            assert all([await store.get_session(r.id) == r for r in more])
-        finally:
-            await store.close()
-
-    with ExitStack() as stack:
-        asyncio.run(scenario(fresh_postgres_url(stack)))
