@@ -51,19 +51,23 @@ def bare_query_app(database: str) -> Any:
     """
     import sqlite3
 
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
     from sqlalchemy.engine import make_url
+
+    from chatkit_host.store.store import _threads_page
 
     path = make_url(database).database
     assert path, "a SQLite file URL"
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=16)
-    sql = (
-        "SELECT threads.id, threads.created_at, threads.title, threads.status, threads.status_reason, "
-        "threads.user \nFROM threads ORDER BY threads.id DESC\n LIMIT ? OFFSET ?"
-    )
+    # The store's own statement for an unfiltered first page of 20, compiled as the store compiles it.
+    query, _ = _threads_page(True, False, False, False, False, False, "desc", 20)
+    compiled = query.compile(dialect=sqlite_dialect.dialect())
+    sql = str(compiled)
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            rows = conn.execute(sql, (21, 0)).fetchall()
+            rows = conn.execute(sql, params).fetchall()
             assert len(rows) == 21
         await bare_app(scope, receive, send)
 
