@@ -58,15 +58,11 @@ def authenticate_admin(context: AppContext, authorization: str | None) -> None:
         raise AuthenticationFailed("Incorrect API key provided.", code="invalid_api_key")
 
 
-def check_admin(request: Request) -> AppContext:
+async def require_admin(request: Request) -> AppContext:
+    # A coroutine, so that FastAPI does not send this dependency to its thread pool.
     context = get_context(request)
     authenticate_admin(context, request.headers.get("authorization"))
     return context
-
-
-async def require_admin(request: Request) -> AppContext:
-    # A coroutine, so that FastAPI does not send this dependency to its thread pool.
-    return check_admin(request)
 
 
 AdminContext = Annotated[AppContext, Depends(require_admin)]
