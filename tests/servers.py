@@ -58,3 +58,20 @@ def wait_until_responds(url: str, timeout: float = 30) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def inventory_mcp_server() -> Any:
+    """A real MCP server with one tool, ``stock_level``, for workflows that declare MCP servers."""
+    try:
+        from mcp.server.mcpserver import MCPServer
+    except ImportError:  # mcp 1.x, before FastMCP was renamed
+        from mcp.server.fastmcp import FastMCP as MCPServer  # type: ignore[attr-defined,no-redef]
+
+    inventory = MCPServer("inventory")
+
+    @inventory.tool()
+    def stock_level(sku: str) -> str:
+        """How many units of a product are in stock."""
+        return f"{sku}: 42 units"
+
+    return inventory

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import MakeServer
 from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.servers import free_port, serve_in_thread
+from tests.servers import free_port, inventory_mcp_server, serve_in_thread
 from tests.test_workflow_runs import _text_input, provider_server, publish, reply_text, runtime
 
 
@@ -28,18 +28,7 @@ class Restartable:
         self._stack: ExitStack | None = None
 
     def start(self) -> None:
-        try:
-            from mcp.server.mcpserver import MCPServer
-        except ImportError:  # mcp 1.x, before FastMCP was renamed
-            from mcp.server.fastmcp import FastMCP as MCPServer  # type: ignore[no-redef]
-
-        inventory = MCPServer("inventory")
-
-        @inventory.tool()
-        def stock_level(sku: str) -> str:
-            """How many units of a product are in stock."""
-            return f"{sku}: 42 units"
-
+        inventory = inventory_mcp_server()
         self._stack = ExitStack()
         app = inventory.sse_app() if self.transport == "sse" else inventory.streamable_http_app()
         self._stack.enter_context(serve_in_thread(app, port=self.port))

@@ -15,7 +15,7 @@ from chatkit.types import AssistantMessageItem, ClientToolCallItem
 
 from tests.conftest import MakeServer, RunningServer
 from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.servers import serve_in_thread
+from tests.servers import inventory_mcp_server, serve_in_thread
 from tests.test_runtime_support import Runtime
 
 SUPPORT = """
@@ -280,19 +280,7 @@ def test_widget_from_a_builtin_tool(make_server: MakeServer, fake_openai: FakeOp
 @pytest.fixture
 def mcp_inventory() -> Iterator[str]:
     """A real MCP server (streamable HTTP) with one tool; set up before the app so it outlives it."""
-    try:
-        from mcp.server.mcpserver import MCPServer
-    except ImportError:  # mcp 1.x, before FastMCP was renamed
-        from mcp.server.fastmcp import FastMCP as MCPServer  # type: ignore[no-redef]
-
-    inventory = MCPServer("inventory")
-
-    @inventory.tool()
-    def stock_level(sku: str) -> str:
-        """How many units of a product are in stock."""
-        return f"{sku}: 42 units"
-
-    with serve_in_thread(inventory.streamable_http_app()) as url:
+    with serve_in_thread(inventory_mcp_server().streamable_http_app()) as url:
         yield url + "/mcp"
 
 
