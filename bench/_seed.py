@@ -1,6 +1,6 @@
 """Fill a benchmark database fast: bulk inserts through SQLAlchemy Core on the real (migrated) schema.
 
-Threads get ids from ``chatkit_host.ids.new_id`` in creation order, are owned round-robin by
+Threads get ids from ``chatkit_host.server.ids.new_id`` in creation order, are owned round-robin by
 ``USERS`` users, and one extra thread holds ``n_threads // 10`` items, so that lists filtered by user and
 item pages have depth too.
 """
@@ -17,10 +17,10 @@ from chatkit.types import AssistantMessageContent, AssistantMessageItem
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from chatkit_host import ids
-from chatkit_host.store import schema
-from chatkit_host.store.engine import async_url, is_sqlite
-from chatkit_host.store.migrate import upgrade
+from chatkit_host.server import ids
+from chatkit_host.server.store import schema
+from chatkit_host.server.store.engine import async_url, is_sqlite
+from chatkit_host.server.store.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 

@@ -54,7 +54,7 @@ def bare_query_app(database: str) -> Any:
     from sqlalchemy.dialects import sqlite as sqlite_dialect
     from sqlalchemy.engine import make_url
 
-    from chatkit_host.store.store import _threads_page
+    from chatkit_host.server.store.store import _threads_page
 
     path = make_url(database).database
     assert path, "a SQLite file URL"
@@ -133,8 +133,8 @@ def main() -> None:
     elif args.kind == "fastapi":
         app = fastapi_app()
     else:
-        from chatkit_host.app import create_app
-        from chatkit_host.settings import Settings
+        from chatkit_host.server.app import create_app
+        from chatkit_host.server.settings import Settings
 
         app = create_app(Settings(data_dir=args.data_dir, database_url=args.database, api_keys=(args.api_key,)))
     uvicorn.run(app, port=args.port, **UVICORN_OPTIONS)

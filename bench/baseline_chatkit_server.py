@@ -33,7 +33,8 @@ from chatkit.types import (
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 
-from chatkit_host.runtime.offline import INTRO, user_text
+from chatkit_host.server.workflows.history import user_text
+from chatkit_host.server.workflows.offline import INTRO
 
 Context = dict[str, Any]
 
@@ -112,7 +113,7 @@ class MemoryStore(Store[Context]):
 
 
 def words(said: str, repeat: int) -> list[str]:
-    """The offline responder's words for the same input (see chatkit_host.runtime.offline)."""
+    """The offline responder's words for the same input (see chatkit_host.server.workflows.offline)."""
     said = said or "(nothing)"
     result = [*INTRO.split(" "), "You", "said:", *said.split()]
     for _ in range(repeat - 1):

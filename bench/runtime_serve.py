@@ -35,9 +35,9 @@ def main() -> None:
     if args.kind == "baseline":
         app = create_baseline_app()
     else:
-        from chatkit_host.app import create_app
-        from chatkit_host.runtime.offline import OfflineResponder
-        from chatkit_host.settings import Settings
+        from chatkit_host.server.app import create_app
+        from chatkit_host.server.settings import Settings
+        from chatkit_host.server.workflows.offline import OfflineResponder
 
         settings = Settings(data_dir=args.data_dir, database_url=args.database, api_keys=(args.api_key,))
         app = create_app(settings, responder=OfflineResponder())

@@ -15,7 +15,7 @@ interleaved turn by turn so drift affects them equally:
     tracing off — what any Agents SDK based server pays before doing anything of its own.
   * engine: the whole workflow engine for one turn of a published one-agent YAML workflow: version lookup
     (cached), history conversion, state templating, the model call (a text-only agent takes the engine's
-    fast path, ``src/chatkit_host/workflows/single_call.py``), mapping to ChatKit events with runtime-minted
+    fast path, ``src/chatkit_host/server/workflows/single_call.py``), mapping to ChatKit events with runtime-minted
     ids, and handing the trace (spans) and usage rows to the background writer, whose inserts run on the
     same loop during the measurement. ``--no-tracing`` measures without spans.
   * runner: the same engine turn for the same workflow plus a tool the model never calls, which sends it
@@ -55,13 +55,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.servers import free_port, wait_until_responds
 
-from chatkit_host import ids
-from chatkit_host.runtime.turn import Turn
-from chatkit_host.settings import Settings
-from chatkit_host.store import Store
-from chatkit_host.store.migrate import upgrade
-from chatkit_host.store.records import SessionRecord
-from chatkit_host.workflows.setup import open_workflows
+from chatkit_host.server import ids
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.store import Store
+from chatkit_host.server.store.migrate import upgrade
+from chatkit_host.server.store.records import SessionRecord
+from chatkit_host.server.turn import Turn
+from chatkit_host.server.workflows.setup import open_workflows
 
 FAKE_SERVER = Path(__file__).with_name("workflow_fake_server.py")
 INSTRUCTIONS = "You are a helpful assistant for Acme customers on the gold plan."

@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from chatkit_host.app import create_app
-from chatkit_host.settings import Settings
+from chatkit_host.server.app import create_app
+from chatkit_host.server.settings import Settings
 from tests.servers import serve_in_thread
 
 ADMIN_KEY = "ckadm_test_" + secrets.token_urlsafe(16)

@@ -13,9 +13,9 @@ from chatkit.types import (
     UserMessageTextContent,
 )
 
-from chatkit_host import ids
-from chatkit_host.settings import Settings
-from chatkit_host.store import ItemRecord, Store, ThreadRecord
+from chatkit_host.server import ids
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.store import ItemRecord, Store, ThreadRecord
 
 
 async def _seed(settings: Settings, users: list[str], per_thread_messages: int) -> list[str]:

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import update
 
-from chatkit_host import ids
-from chatkit_host.attachment_gc import sweep
-from chatkit_host.files import make_file_storage
-from chatkit_host.settings import Settings
-from chatkit_host.store import AttachmentRecord, Store, schema
+from chatkit_host.server import ids
+from chatkit_host.server.attachments.gc import sweep
+from chatkit_host.server.attachments.storage import make_file_storage
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.store import AttachmentRecord, Store, schema
 from tests.conftest import MakeServer, RunningServer
 from tests.test_file_storage import stored_sizes
 from tests.test_runtime_support import ATTACHMENT, Runtime, text_input

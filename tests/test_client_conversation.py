@@ -23,9 +23,9 @@ from chatkit.types import (
 )
 
 from chatkit_host import AuthenticationError, RateLimitError, StreamError
-from chatkit_host.app import create_app
-from chatkit_host.runtime.turn import Turn
-from chatkit_host.settings import Settings
+from chatkit_host.server.app import create_app
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.turn import Turn
 from tests.conftest import ADMIN_KEY, RunningServer
 from tests.servers import serve_in_thread
 from tests.test_client import SDK, mode, sdk_for

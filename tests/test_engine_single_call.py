@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from agents import Agent
 
-from chatkit_host.settings import Settings
-from chatkit_host.workflows.definition import compile_python
-from chatkit_host.workflows.models import ModelRouter
-from chatkit_host.workflows.yaml_definition import compile_yaml
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.workflows.definition import compile_python
+from chatkit_host.server.workflows.models import ModelRouter
+from chatkit_host.server.workflows.yaml_definition import compile_yaml
 from tests.conftest import MakeServer, RunningServer
 from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
 from tests.test_workflow_runs import APIS, provider_server, publish, reply_text, runtime, trace_spans, traces

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from chatkit_host.runtime.offline import OfflineResponder
-from chatkit_host.runtime.streaming import CANCELLED_NOTE, SESSION_EXPIRED
-from chatkit_host.runtime.watch import SessionWatcher
-from chatkit_host.settings import Settings
-from chatkit_host.store import ItemRecord, Store
+from chatkit_host.server.runtime.stream import CANCELLED_NOTE, SESSION_EXPIRED
+from chatkit_host.server.sessions.watch import SessionWatcher
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.store import ItemRecord, Store
+from chatkit_host.server.workflows.offline import OfflineResponder
 from tests.conftest import RunningServer
 from tests.test_runtime_support import EVENT, Runtime, serve_with, text_input
 

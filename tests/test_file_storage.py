@@ -20,11 +20,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from chatkit_host.attachment_gc import sweep
-from chatkit_host.files import CHUNK_BYTES, DatabaseFileStorage, FileStorage, file_storage_kind, make_file_storage
-from chatkit_host.settings import FILE_STORAGES, Settings
-from chatkit_host.store import Store, blobs
-from chatkit_host.store.migrate import upgrade
+from chatkit_host.server.attachments.gc import sweep
+from chatkit_host.server.attachments.storage import (
+    CHUNK_BYTES,
+    DatabaseFileStorage,
+    FileStorage,
+    file_storage_kind,
+    make_file_storage,
+)
+from chatkit_host.server.settings import FILE_STORAGES, Settings
+from chatkit_host.server.store import Store, blobs
+from chatkit_host.server.store.migrate import upgrade
 from tests.conftest import MakeServer, RunningServer, fresh_postgres_url
 from tests.fake_openai import FakeOpenAI, fake_openai_fixture  # noqa: F401 (fixture)
 from tests.test_runtime_support import ATTACHMENT, Runtime, text_input

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from chatkit_host import ids
+from chatkit_host.server import ids
 
 _DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 

@@ -7,7 +7,7 @@ import asyncio
 from agents import Agent, RunConfig, Runner
 from pydantic import BaseModel
 
-from chatkit_host.workflows.offline import OfflineModel
+from chatkit_host.server.workflows.offline import OfflineModel
 from tests.conftest import MakeServer
 from tests.fake_openai import FakeOpenAI, fake_openai_fixture  # noqa: F401 (fixture)
 from tests.test_workflow_runs import reply_text, runtime

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from chatkit_host.settings import Settings
+from chatkit_host.server.settings import Settings
 from tests.conftest import RunningServer
 from tests.test_file_storage import stored_sizes
 from tests.test_runtime_support import ATTACHMENT, Runtime, text_input

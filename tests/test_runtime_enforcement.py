@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from chatkit_host.settings import Settings
-from chatkit_host.store import Store
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.store import Store
 from tests.conftest import REDIS_URL, MakeServer, RunningServer, require_service
 from tests.test_runtime_support import THREAD_PAGE, Runtime, new_session, text_input
 

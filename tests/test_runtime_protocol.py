@@ -17,10 +17,10 @@ from chatkit.types import (
 )
 from chatkit.widgets import Card, Text
 
-from chatkit_host import ids
-from chatkit_host.runtime.offline import INTRO
-from chatkit_host.settings import Settings
-from chatkit_host.store import ItemRecord, Store
+from chatkit_host.server import ids
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.store import ItemRecord, Store
+from chatkit_host.server.workflows.offline import INTRO
 from tests.conftest import RunningServer
 from tests.test_runtime_support import ITEM_PAGE, THREAD, THREAD_PAGE, Runtime, text_input
 

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from chatkit_host.runtime.offline import OfflineResponder
-from chatkit_host.runtime.streaming import CANCELLED_NOTE, SESSION_ENDED
-from chatkit_host.settings import Settings
-from chatkit_host.store import Store
+from chatkit_host.server.runtime.stream import CANCELLED_NOTE, SESSION_ENDED
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.store import Store
+from chatkit_host.server.workflows.offline import OfflineResponder
 from tests.conftest import RunningServer
 from tests.test_runtime_support import EVENT, ITEM_PAGE, Runtime, text_input
 

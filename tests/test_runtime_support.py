@@ -15,9 +15,9 @@ import httpx
 from chatkit.types import Attachment, Page, Thread, ThreadItem, ThreadStreamEvent
 from pydantic import TypeAdapter
 
-from chatkit_host.app import create_app
-from chatkit_host.runtime.turn import Responder
-from chatkit_host.settings import Settings
+from chatkit_host.server.app import create_app
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.turn import Responder
 from tests.conftest import ADMIN_KEY, RunningServer, fresh_postgres_url
 from tests.servers import serve_in_thread
 

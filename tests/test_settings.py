@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chatkit_host.settings import ENVIRONMENT, Settings
+from chatkit_host.server.settings import ENVIRONMENT, Settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from chatkit_host import ids
-from chatkit_host.settings import Settings
-from chatkit_host.store import SessionRecord, Store, StoreConflict
-from chatkit_host.store.migrate import upgrade
-from chatkit_host.store.records import ItemRecord, Order
+from chatkit_host.server import ids
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.store import SessionRecord, Store, StoreConflict
+from chatkit_host.server.store.migrate import upgrade
+from chatkit_host.server.store.records import ItemRecord, Order
 from tests.conftest import MakeServer, fresh_postgres_url
 from tests.seed import _seed
 

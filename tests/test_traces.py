@@ -109,7 +109,7 @@ def test_otlp_export_uses_genai_conventions(make_server: MakeServer, collector: 
 def test_nothing_is_left_that_exports_to_openai(make_server: MakeServer) -> None:
     from agents.tracing import get_trace_provider
 
-    from chatkit_host.workflows.tracing import HostTraceProcessor
+    from chatkit_host.server.workflows.tracing import HostTraceProcessor
 
     make_server()  # the server runs in this process, so the SDK's process-wide provider is the one it set
     # The SDK has no public getter for its processors; its default one would POST spans to OpenAI.

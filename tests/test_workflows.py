@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from chatkit_host.store import Store
+from chatkit_host.server.store import Store
+from chatkit_host.server.workflows.models import ModelRouter
+from chatkit_host.server.workflows.registry import WorkflowRegistry
+from chatkit_host.server.workflows.store import WorkflowStore
 from chatkit_host.types.common import ListPage
 from chatkit_host.types.workflows import Workflow, WorkflowVersion
-from chatkit_host.workflows.models import ModelRouter
-from chatkit_host.workflows.registry import WorkflowRegistry
-from chatkit_host.workflows.store import WorkflowStore
 from tests.conftest import MakeServer, RunningServer
 from tests.test_serve import serving
 

@@ -5,9 +5,7 @@
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
-
-# The version is set before these imports because the client reads it for its User-Agent.
+from chatkit_host._version import __version__
 from chatkit_host.client import (
     APIConnectionError,
     APIError,

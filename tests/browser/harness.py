@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from chatkit_host.app import create_app
-from chatkit_host.runtime.turn import Responder
-from chatkit_host.settings import Settings
+from chatkit_host.server.app import create_app
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.turn import Responder
 from tests.conftest import ADMIN_KEY, IN_CI, RunningServer
 from tests.servers import serve_in_thread
 

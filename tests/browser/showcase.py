@@ -58,8 +58,8 @@ from chatkit.widgets import (
     Title,
 )
 
-from chatkit_host.runtime.offline import user_text
-from chatkit_host.runtime.turn import Turn
+from chatkit_host.server.turn import Turn
+from chatkit_host.server.workflows.history import user_text
 from tests.browser.harness import png_bytes
 
 PIXEL = "data:image/png;base64," + __import__("base64").b64encode(png_bytes(4, 4)).decode()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from chatkit_host.runtime.offline import OfflineResponder
+from chatkit_host.server.workflows.offline import OfflineResponder
 from tests.browser.harness import (
     CHAT,
     new_context,

@@ -22,8 +22,8 @@ from chatkit.types import (
 )
 from playwright.sync_api import Browser, Page, expect
 
-from chatkit_host.runtime.offline import user_text
-from chatkit_host.runtime.turn import Turn
+from chatkit_host.server.turn import Turn
+from chatkit_host.server.workflows.history import user_text
 from tests.browser.harness import (
     CHAT,
     Watch,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chatkit_host import __version__
+from chatkit_host._version import __version__
 from chatkit_host.cli.chat import chat
 from chatkit_host.cli.server import db, serve
 from chatkit_host.cli.sessions import sessions

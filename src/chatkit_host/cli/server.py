@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from chatkit_host.keys import load_admin_keys
-from chatkit_host.settings import DEFAULT_DATA_DIR, FILE_STORAGES, Settings
+from chatkit_host.server.credentials import load_admin_keys
+from chatkit_host.server.settings import DEFAULT_DATA_DIR, FILE_STORAGES, Settings
 
 
 def playground_setting(bind_host: str, configured: bool | None) -> bool | None:
     """The operator's choice wins; otherwise a public bind turns the playground off and loopback keeps auto."""
-    from chatkit_host.api.web import is_loopback_host  # the web stack loads only when a server starts
+    from chatkit_host.server.api.web import is_loopback_host  # the web stack loads only when a server starts
 
     if configured is not None:
         return configured
@@ -100,7 +100,7 @@ def serve(
     elif keys.key_file:
         click.echo(f"Admin API key: in {keys.key_file}")
     click.echo(f"Chat UI: {base_url}/   Admin console: {base_url}/admin   API: {base_url}/v1")
-    from chatkit_host.app import create_app  # migrations run in the app's lifespan, once, before it serves
+    from chatkit_host.server.app import create_app  # migrations run in the app's lifespan, once, before it serves
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True)
 
@@ -115,7 +115,7 @@ def db() -> None:
 @_data_dir_option
 def db_upgrade(database_url: str | None, data_dir: Path | None) -> None:
     """Apply all migrations (also done on every `serve`)."""
-    from chatkit_host.store.migrate import upgrade_sync  # SQLAlchemy and Alembic load only for this command
+    from chatkit_host.server.store.migrate import upgrade_sync  # SQLAlchemy and Alembic load only for this command
 
     settings = Settings.from_env(data_dir=data_dir, database_url=database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -145,9 +145,9 @@ def db_gc(database_url: str | None, data_dir: Path | None, file_storage: str | N
 
 async def _gc(settings: Settings) -> int:
     # SQLAlchemy loads only for this command, as for upgrade; the schema is left as it is (no migration).
-    from chatkit_host.attachment_gc import sweep
-    from chatkit_host.files import make_file_storage
-    from chatkit_host.store import Store
+    from chatkit_host.server.attachments.gc import sweep
+    from chatkit_host.server.attachments.storage import make_file_storage
+    from chatkit_host.server.store import Store
 
     store = Store.open(settings.resolved_database_url)
     try:

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 import pydantic
 
-from chatkit_host import __version__
+from chatkit_host._version import __version__
 from chatkit_host.client.errors import (
     APIConnectionError,
     APIResponseValidationError,

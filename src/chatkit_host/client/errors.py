@@ -17,7 +17,7 @@
     └── StreamError: the runtime reported an error inside a response stream
 
 The names and the envelope fields are those of the ``openai`` package, so ``except`` clauses port as they are.
-These are the client's classes; the server's own error tree is ``chatkit_host.errors``.
+These are the client's classes; the server's own error tree is ``chatkit_host.server.errors``.
 """
 
 from __future__ import annotations

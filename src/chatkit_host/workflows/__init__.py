@@ -1,1 +1,1 @@
-"""Workflows: what a session runs."""
+"""Deprecated: workflows moved to :mod:`chatkit_host.server.workflows`; only ``.scope`` stays, for one release."""

@@ -1,0 +1,20 @@
+"""``/healthz``: answers without auth, and says whether the database answers too."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from chatkit_host.server.http.plumbing import get_context, json_response
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness and database check.")
+async def healthz(request: Request) -> Response:
+    context = get_context(request)
+    try:
+        await context.store.ping()
+    except Exception:  # the point of a health check is to report this, not to raise
+        return json_response({"status": "error", "database": "unreachable"}, status=503)
+    return json_response({"status": "ok", "database": context.store.dialect})

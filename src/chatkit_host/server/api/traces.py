@@ -1,0 +1,152 @@
+"""``/v1/chatkit/traces`` (runs and their spans) and ``/v1/chatkit/usage`` (token sums), admin key only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from chatkit_host.server import ids
+from chatkit_host.server.context import AppContext
+from chatkit_host.server.errors import NotFound
+from chatkit_host.server.http.plumbing import AdminContext, Paging, check_cursor, json_response, list_body
+from chatkit_host.server.workflows.records import SpanRecord, TraceRecord
+from chatkit_host.server.workflows.store import WorkflowStore
+from chatkit_host.types.common import ListPage
+from chatkit_host.types.traces import Trace, UsageGroup, UsageSummary
+
+router = APIRouter(prefix="/v1/chatkit", tags=["traces"])
+
+_Filter = Annotated[str | None, Query(min_length=1, max_length=512)]
+
+
+def _ms(start: float, end: float) -> float:
+    return round((end - start) * 1000, 3)
+
+
+def span_to_rest(span: SpanRecord) -> dict[str, Any]:
+    return {
+        "id": span.id,
+        "object": "chatkit.trace.span",
+        "trace_id": span.trace_id,
+        "parent_id": span.parent_id,
+        "kind": span.kind,
+        "name": span.name,
+        "started_at": span.started_at,
+        "ended_at": span.ended_at,
+        "duration_ms": _ms(span.started_at, span.ended_at),
+        "model": span.model,
+        "input_tokens": span.input_tokens,
+        "output_tokens": span.output_tokens,
+        "error": span.error,
+        "data": span.data,
+    }
+
+
+def trace_to_rest(trace: TraceRecord, spans: list[SpanRecord] | None = None) -> dict[str, Any]:
+    return {
+        "id": trace.id,
+        "object": "chatkit.trace",
+        "name": trace.name,
+        "workflow": {"id": trace.workflow_id, "version": trace.workflow_version},
+        "session_id": trace.session_id,
+        "thread_id": trace.thread_id,
+        "user": trace.user,
+        "status": trace.status,
+        "error": trace.error,
+        "started_at": trace.started_at,
+        "ended_at": trace.ended_at,
+        "duration_ms": _ms(trace.started_at, trace.ended_at),
+        "usage": {
+            "input_tokens": trace.input_tokens,
+            "output_tokens": trace.output_tokens,
+            "total_tokens": trace.input_tokens + trace.output_tokens,
+        },
+        "spans": [span_to_rest(s) for s in spans] if spans is not None else None,
+    }
+
+
+async def _store(context: AppContext) -> WorkflowStore:
+    """The store, once every run that finished in this process is written."""
+    if context.workflows.writer is not None:
+        await context.workflows.writer.flush()
+    store = context.workflows.store
+    assert store is not None
+    return store
+
+
+def _filters(**values: str | None) -> dict[str, str]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@router.get("/traces", response_model=ListPage[Trace], summary="List traces of workflow runs.")
+async def list_traces(
+    context: AdminContext,
+    paging: Paging,
+    thread_id: _Filter = None,
+    session_id: _Filter = None,
+    workflow_id: _Filter = None,
+    workflow_version: _Filter = None,
+    user: _Filter = None,
+) -> Response:
+    check_cursor(paging, ids.TRACE)
+    page = await (await _store(context)).list_traces(
+        filters=_filters(
+            thread_id=thread_id,
+            session_id=session_id,
+            workflow_id=workflow_id,
+            workflow_version=workflow_version,
+            user=user,
+        ),
+        after=paging.after,
+        before=paging.before,
+        limit=paging.limit,
+        order=paging.order,
+    )
+    return json_response(list_body([trace_to_rest(t) for t in page.data], page.has_more))
+
+
+@router.get("/traces/{trace_id}", response_model=Trace, summary="Retrieve a trace with its spans.")
+async def retrieve_trace(trace_id: str, context: AdminContext) -> Response:
+    found = await (await _store(context)).get_trace(trace_id) if ids.is_valid(trace_id, ids.TRACE) else None
+    if found is None:
+        raise NotFound(f"No trace with id '{trace_id}'.", param="trace_id", code="trace_not_found")
+    trace, spans = found
+    return json_response(trace_to_rest(trace, spans))
+
+
+@router.get("/usage", response_model=UsageSummary, summary="Token usage summed per session, thread, user or version.")
+async def usage(
+    context: AdminContext,
+    group_by: Annotated[UsageGroup, Query(description="session, thread, user or workflow_version.")],
+    session_id: _Filter = None,
+    thread_id: _Filter = None,
+    user: _Filter = None,
+    workflow_id: _Filter = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    rows = await (await _store(context)).usage(
+        group_by,
+        _filters(session_id=session_id, thread_id=thread_id, user=user, workflow_id=workflow_id),
+        limit,
+    )
+    data = []
+    for row in rows:
+        key = (
+            row["workflow_version"]
+            if group_by == "workflow_version"
+            else row[f"{group_by}_id" if group_by in ("session", "thread") else "user"]
+        )
+        data.append(
+            {
+                "key": str(key),
+                "workflow_id": row.get("workflow_id"),
+                "runs": int(row["runs"]),
+                "requests": int(row["requests"] or 0),
+                "input_tokens": int(row["input_tokens"] or 0),
+                "output_tokens": int(row["output_tokens"] or 0),
+                "total_tokens": int((row["input_tokens"] or 0) + (row["output_tokens"] or 0)),
+            }
+        )
+    return json_response({"object": "chatkit.usage", "group_by": group_by, "data": data})

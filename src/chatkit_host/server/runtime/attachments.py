@@ -1,0 +1,204 @@
+"""Attachments: metadata in the store, bytes in ``AppContext.files``, limits from the session.
+
+URLs handed to the browser (upload targets, image previews) are signed for the session that asked: an
+``<img src>`` cannot send a Bearer header. The key is the session's secret hash, which lives in the shared
+database (so every replica can check it) and never leaves the server; a URL therefore stops working when
+its session expires or is cancelled, at most ten minutes after it was issued.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+from urllib.parse import urlencode
+
+from chatkit.types import (
+    Attachment,
+    AttachmentCreateParams,
+    AttachmentUploadDescriptor,
+    FileAttachment,
+    ImageAttachment,
+    ThreadItem,
+    UserMessageItem,
+)
+from pydantic import AnyUrl
+
+from chatkit_host.server import ids
+from chatkit_host.server.attachments.gc import sendable
+from chatkit_host.server.attachments.storage import UploadTooLarge
+from chatkit_host.server.errors import BadRequest, PayloadTooLarge, PermissionDenied
+from chatkit_host.server.runtime.call import Call
+from chatkit_host.server.runtime.visibility import attachment_not_found, load_attachment
+from chatkit_host.server.store import AttachmentRecord, SessionRecord
+
+MB = 1024 * 1024
+
+
+def signature(session: SessionRecord, attachment_id: str, purpose: str) -> str:
+    message = f"{purpose}:{attachment_id}:{session.id}".encode()
+    return hmac.new(session.secret_hash.encode(), message, hashlib.sha256).hexdigest()
+
+
+def check_signature(session: SessionRecord, attachment_id: str, purpose: str, presented: str) -> bool:
+    return hmac.compare_digest(signature(session, attachment_id, purpose), presented)
+
+
+def signed_url(call: Call, attachment_id: str, purpose: str) -> str:
+    path = "content" if purpose == "preview" else "upload"
+    query = urlencode({"session": call.session.id, "sig": signature(call.session, attachment_id, purpose)})
+    return f"{call.base_url}/chatkit/attachments/{attachment_id}/{path}?{query}"
+
+
+def is_image(mime_type: str) -> bool:
+    return mime_type.lower().startswith("image/")
+
+
+def to_wire(call: Call, record: AttachmentRecord, *, with_upload: bool = False) -> Attachment:
+    descriptor = (
+        AttachmentUploadDescriptor(url=AnyUrl(signed_url(call, record.id, "upload")), method="POST", headers={})
+        if with_upload
+        else None
+    )
+    if is_image(record.mime_type):
+        return ImageAttachment(
+            id=record.id,
+            name=record.name,
+            mime_type=record.mime_type,
+            thread_id=record.thread_id,
+            upload_descriptor=descriptor,
+            preview_url=AnyUrl(signed_url(call, record.id, "preview")),
+        )
+    return FileAttachment(
+        id=record.id,
+        name=record.name,
+        mime_type=record.mime_type,
+        thread_id=record.thread_id,
+        upload_descriptor=descriptor,
+    )
+
+
+def refresh_previews(call: Call, item: ThreadItem) -> ThreadItem:
+    """Stored preview URLs were signed for an earlier session; sign them again for this one."""
+    if not isinstance(item, UserMessageItem) or not any(isinstance(a, ImageAttachment) for a in item.attachments):
+        return item
+    fresh: list[Attachment] = [
+        a.model_copy(update={"preview_url": AnyUrl(signed_url(call, a.id, "preview"))})
+        if isinstance(a, ImageAttachment)
+        else a
+        for a in item.attachments
+    ]
+    return item.model_copy(update={"attachments": fresh})
+
+
+def require_uploads(session: SessionRecord) -> None:
+    if not session.upload_enabled:
+        raise PermissionDenied(
+            "File uploads are disabled for this ChatKit session.", code="chatkit.file_upload_disabled"
+        )
+
+
+def too_large(session: SessionRecord) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The file is larger than this session's limit of {session.max_file_size_mb} MB.",
+        param="size",
+        code="chatkit.file_too_large",
+    )
+
+
+async def _require_room(call: Call) -> None:
+    session = call.session
+    if await call.context.store.count_session_attachments(session.id) >= session.max_files:
+        raise BadRequest(
+            f"This ChatKit session may upload at most {session.max_files} files.", code="chatkit.max_files_exceeded"
+        )
+
+
+def _new_record(call: Call, name: str, mime_type: str | None, declared_size: int) -> AttachmentRecord:
+    """An attachment of this session's user, not yet in a thread and without bytes."""
+    return AttachmentRecord(
+        id=ids.new_id(ids.ATTACHMENT),
+        user=call.session.user,
+        session_id=call.session.id,
+        thread_id=None,
+        name=name,
+        mime_type=mime_type or "application/octet-stream",
+        declared_size=declared_size,
+        size=None,
+        storage_key=None,
+        created_at=call.now,
+    )
+
+
+async def _save_bytes(call: Call, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
+    """Store the bytes, counting what actually arrives against the session's file limit."""
+    session = call.session
+    try:
+        return await call.context.files.save(chunks, session.max_file_size_mb * MB)
+    except UploadTooLarge as exc:
+        raise too_large(session) from exc
+
+
+async def create(call: Call, params: AttachmentCreateParams) -> Attachment:
+    """Two-phase upload, phase one: record the attachment and hand out where to send its bytes."""
+    session = call.session
+    require_uploads(session)
+    if params.size < 0:
+        raise BadRequest("'size' must not be negative.", param="params.size", code="invalid_value")
+    if params.size > session.max_file_size_mb * MB:
+        raise too_large(session)
+    await _require_room(call)
+    record = _new_record(call, params.name, params.mime_type, params.size)
+    await call.context.store.save_attachment(record)
+    return to_wire(call, record, with_upload=True)
+
+
+async def receive(call: Call, record: AttachmentRecord, chunks: AsyncIterator[bytes]) -> Attachment:
+    """Store the bytes of ``record``, counting what actually arrives against the session's limit."""
+    session = call.session
+    require_uploads(session)
+    if record.storage_key is not None:
+        raise BadRequest("This attachment was already uploaded.", param="attachment_id", code="already_uploaded")
+    key, size = await _save_bytes(call, chunks)
+    stored = dataclasses.replace(record, size=size, storage_key=key)
+    await call.context.store.save_attachment(stored)
+    return to_wire(call, stored)
+
+
+async def upload_direct(call: Call, name: str, mime_type: str, chunks: AsyncIterator[bytes]) -> Attachment:
+    """Direct strategy: the bytes arrive with the request that creates the attachment."""
+    require_uploads(call.session)
+    await _require_room(call)
+    # Bytes first: a refused upload leaves neither a file nor a row behind.
+    key, size = await _save_bytes(call, chunks)
+    stored = dataclasses.replace(_new_record(call, name, mime_type, declared_size=size), size=size, storage_key=key)
+    await call.context.store.save_attachment(stored)
+    return to_wire(call, stored)
+
+
+async def delete(call: Call, attachment_id: str) -> None:
+    record = await load_attachment(call.context.store, call.session, attachment_id)
+    await call.context.store.delete_attachment(record.id)
+    if record.storage_key:
+        await call.context.files.delete(record.storage_key)
+
+
+async def for_message(call: Call, attachment_ids: list[str], thread_id: str | None) -> list[AttachmentRecord]:
+    """The attachments a user message refers to: the caller's own, uploaded, and not in another thread."""
+    records = []
+    ttl = call.context.settings.attachment_ttl_seconds
+    for attachment_id in attachment_ids:
+        record = await load_attachment(call.context.store, call.session, attachment_id)
+        if record.thread_id is not None and record.thread_id != thread_id:
+            raise attachment_not_found(attachment_id)
+        if not sendable(record, call.now, ttl):  # a sweep may be deleting it: as good as gone already
+            raise attachment_not_found(attachment_id)
+        if record.storage_key is None:
+            raise BadRequest(
+                f"Attachment '{attachment_id}' has no bytes yet; upload it before sending the message.",
+                param="params.input.attachments",
+                code="attachment_not_uploaded",
+            )
+        records.append(record)
+    return records

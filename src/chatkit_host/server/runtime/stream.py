@@ -1,0 +1,262 @@
+"""Running a turn as a stream: persist what the events say, send them, and keep state on interruption.
+
+Everything that can be checked before the first byte (thread exists, is visible, takes input) is checked by
+``core`` and answered as a JSON error; once this generator runs, failures become ``error`` events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from datetime import datetime
+
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageContentPartAdded,
+    AssistantMessageContentPartDone,
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    ErrorEvent,
+    SDKHiddenContextItem,
+    StreamOptions,
+    StreamOptionsEvent,
+    ThreadItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemRemovedEvent,
+    ThreadItemReplacedEvent,
+    ThreadItemUpdatedEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    ThreadUpdatedEvent,
+    UserMessageItem,
+)
+
+from chatkit_host.server import ids
+from chatkit_host.server.errors import APIError
+from chatkit_host.server.runtime.call import Call
+from chatkit_host.server.runtime.convert import (
+    item_from_record,
+    item_record,
+    status_fields,
+    thread_response,
+)
+from chatkit_host.server.runtime.sse import frame
+from chatkit_host.server.sessions.watch import Watch
+from chatkit_host.server.store import ThreadRecord
+from chatkit_host.server.store.records import HIDDEN_ITEM_TYPES
+from chatkit_host.server.turn import Turn
+from chatkit_host.server.workflows.history import user_text
+
+logger = logging.getLogger(__name__)
+
+#: Steps that run inside the stream before the responder (saving the thread and the user item).
+Prelude = Callable[[], AsyncIterator[ThreadStreamEvent]]
+Source = Callable[[Turn], AsyncIterator[ThreadStreamEvent]]
+
+HISTORY_PAGE = 200
+#: A turn's history is bounded so one huge thread cannot exhaust memory.
+HISTORY_LIMIT = 10_000
+TITLE_WORDS = 6
+TITLE_CHARS = 60
+CANCELLED_NOTE = "The user cancelled the stream; the assistant's answer above may be incomplete."
+SESSION_ENDED = "The ChatKit session was cancelled, so this answer was stopped."
+SESSION_EXPIRED = "The ChatKit session expired, so this answer was stopped."
+
+
+def fallback_title(text: str) -> str | None:
+    """The first words of the user's message: deterministic, and good enough without a model."""
+    words = text.split()
+    if not words:
+        return None
+    title = " ".join(words[:TITLE_WORDS])
+    if len(title) > TITLE_CHARS:
+        title = title[: TITLE_CHARS - 1].rstrip() + "…"
+    elif len(words) > TITLE_WORDS:
+        title += "…"
+    return title
+
+
+def make_turn(call: Call, thread: ThreadMetadata, user_item: UserMessageItem | None) -> Turn:
+    store = call.context.store
+    thread_id = thread.id
+
+    async def load_history() -> list[ThreadItem]:
+        items: list[ThreadItem] = []
+        after: str | None = None
+        while len(items) < HISTORY_LIMIT:
+            page = await store.list_items(thread_id, after=after, before=None, limit=HISTORY_PAGE, order="asc")
+            items.extend(item_from_record(r) for r in page.data)
+            if not page.has_more or not page.data:
+                break
+            after = page.data[-1].id
+        return items
+
+    return Turn(
+        session=call.session,
+        thread=thread,
+        input=user_item,
+        load_history=load_history,
+        new_item_id=lambda _kind: ids.new_id(ids.ITEM),
+        locale=call.locale,
+        metadata=call.metadata,
+    )
+
+
+def _apply_update(item: AssistantMessageItem, event: ThreadItemUpdatedEvent) -> None:
+    update = event.update
+    assistant_updates = (
+        AssistantMessageContentPartAdded,
+        AssistantMessageContentPartTextDelta,
+        AssistantMessageContentPartDone,
+    )
+    if not isinstance(update, assistant_updates):
+        return
+    while len(item.content) <= update.content_index:
+        item.content.append(AssistantMessageContent(text=""))
+    if isinstance(update, AssistantMessageContentPartTextDelta):
+        item.content[update.content_index].text += update.delta
+    else:
+        item.content[update.content_index] = update.content.model_copy(deep=True)
+
+
+class TurnStream:
+    """One streamed turn. Iterate :meth:`frames` (in the task that may be cancelled) to get SSE bytes."""
+
+    def __init__(
+        self,
+        call: Call,
+        record: ThreadRecord,
+        thread: ThreadMetadata,
+        *,
+        prelude: Prelude | None,
+        source: Source,
+        user_item: Callable[[], UserMessageItem | None],
+    ) -> None:
+        self.call = call
+        self.record = record
+        self.thread = thread
+        self.prelude = prelude
+        self.source = source
+        self.user_item = user_item
+        self.watch: Watch | None = None
+        self._pending: dict[str, AssistantMessageItem] = {}
+        self._last_reply = ""
+
+    async def _persist(self, event: ThreadStreamEvent) -> None:
+        store = self.call.context.store
+        if isinstance(event, ThreadItemUpdatedEvent):
+            pending = self._pending.get(event.item_id)
+            if pending is not None:
+                _apply_update(pending, event)
+        elif isinstance(event, ThreadItemDoneEvent):
+            item = event.item
+            await store.save_records(items=[item_record(item)], touch_thread_at=self.call.now)
+            self._pending.pop(item.id, None)
+            if isinstance(item, AssistantMessageItem):
+                self._last_reply = " ".join(part.text for part in item.content)
+        elif isinstance(event, ThreadItemAddedEvent):
+            if isinstance(event.item, AssistantMessageItem):
+                self._pending[event.item.id] = event.item.model_copy(deep=True)
+        elif isinstance(event, ThreadItemReplacedEvent):
+            await store.save_records(items=[item_record(event.item)], touch_thread_at=self.call.now)
+            self._pending.pop(event.item.id, None)
+        elif isinstance(event, ThreadItemRemovedEvent):
+            await store.delete_item(self.thread.id, event.item_id)
+            self._pending.pop(event.item_id, None)
+
+    async def _save_interrupted(self) -> None:
+        """Keep the partial answer, and tell the next turn that it was cut short."""
+        store = self.call.context.store
+        for item in self._pending.values():
+            if any(part.text.strip() for part in item.content):
+                await store.save_records(items=[item_record(item)], touch_thread_at=self.call.now)
+        self._pending.clear()
+        note = SDKHiddenContextItem(
+            id=ids.new_id(ids.ITEM), thread_id=self.thread.id, created_at=datetime.now(), content=CANCELLED_NOTE
+        )
+        await store.save_records(items=[item_record(note)])
+
+    async def _thread_changes(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+        """Title after the first exchange, and any change the responder made to the thread."""
+        thread = self.thread
+        user_item = self.user_item()
+        untitled = thread.title is None and self.record.title is None
+        if untitled and user_item is not None and self.call.session.titling_enabled:
+            said = user_text(user_item)
+            title: str | None = None
+            try:
+                title = await self.call.context.responder.title(turn, said, self._last_reply)
+            except Exception:  # a failing title model must not fail the answer
+                logger.warning("title generation failed for %s", thread.id, exc_info=True)
+            thread.title = (title or "").strip()[:200] or fallback_title(said)
+        status, reason = status_fields(thread.status)
+        if thread.title == self.record.title and (status, reason) == (self.record.status, self.record.status_reason):
+            return
+        self.record = dataclasses.replace(
+            self.record, title=thread.title, status=status, status_reason=reason, updated_at=self.call.now
+        )
+        await self.call.context.store.save_records(thread=self.record)
+        yield ThreadUpdatedEvent(thread=thread_response(thread))
+
+    async def frames(self) -> AsyncGenerator[bytes, None]:
+        watcher = self.call.context.watcher
+        session = self.call.session
+        watch = self.watch = watcher.watch(self.call.context.store, session.id, session.expires_at - self.call.now)
+        turn: Turn | None = None
+        events: AsyncIterator[ThreadStreamEvent] | None = None
+        try:
+            if self.prelude is not None:
+                async for event in self.prelude():
+                    yield frame(event)
+            yield frame(StreamOptionsEvent(stream_options=StreamOptions(allow_cancel=True)))
+            turn = make_turn(self.call, self.thread, self.user_item())
+            events = self.source(turn)
+            async for event in events:
+                await self._persist(event)
+                if not (isinstance(event, ThreadItemDoneEvent) and event.item.type in HIDDEN_ITEM_TYPES):
+                    yield frame(event)
+                if watch.tripped:  # cancelled while the transport held the task, not inside the responder
+                    break
+            if not watch.tripped:
+                async for event in self._thread_changes(turn):
+                    yield frame(event)
+        except GeneratorExit:
+            # Closed by the transport without a cancellation: the client is gone.
+            await self._interrupted(events)
+            raise
+        except asyncio.CancelledError:
+            if not watch.tripped:
+                await self._interrupted(events)
+                raise  # the client went away: keep what was said, and let the cancellation finish
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+        except APIError as exc:
+            yield frame(ErrorEvent(code="custom", message=exc.message, allow_retry=False))
+        except Exception:
+            logger.exception("stream failed in thread %s", self.thread.id)
+            yield frame(ErrorEvent(code="stream.error", allow_retry=True))
+        finally:
+            watcher.release(watch)
+        if watch.tripped:
+            await self._interrupted(events)
+            message = SESSION_EXPIRED if watch.reason == "expired" else SESSION_ENDED
+            yield frame(ErrorEvent(code="custom", message=message, allow_retry=False))
+
+    async def _interrupted(self, events: AsyncIterator[ThreadStreamEvent] | None) -> None:
+        if events is None:
+            return  # stopped before the responder started: there is no answer to keep
+        await self._close(events)
+        await self._save_interrupted()
+
+    @staticmethod
+    async def _close(events: AsyncIterator[ThreadStreamEvent] | None) -> None:
+        aclose: Callable[[], Awaitable[object]] | None = getattr(events, "aclose", None)
+        if aclose is not None:
+            try:
+                await aclose()
+            except Exception:
+                logger.debug("responder raised while closing", exc_info=True)

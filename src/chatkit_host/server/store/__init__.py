@@ -1,0 +1,25 @@
+"""Persistence: one store over SQLAlchemy Core for SQLite and PostgreSQL, migrated by Alembic."""
+
+from chatkit_host.server.store.errors import StoreConflict
+from chatkit_host.server.store.records import (
+    AttachmentRecord,
+    FeedbackRecord,
+    ItemRecord,
+    Order,
+    Page,
+    SessionRecord,
+    ThreadRecord,
+)
+from chatkit_host.server.store.store import Store
+
+__all__ = [
+    "AttachmentRecord",
+    "FeedbackRecord",
+    "ItemRecord",
+    "Order",
+    "Page",
+    "SessionRecord",
+    "Store",
+    "StoreConflict",
+    "ThreadRecord",
+]

@@ -1,0 +1,1 @@
+"""Workflows: what a session runs."""

@@ -1,0 +1,382 @@
+"""The workflow engine: a ``Responder`` that runs a session's workflow version for each turn.
+
+Each run gets a :class:`RunScope` in a copied context (see ``scope.py``); the Agents SDK run, or an
+exported ``run_workflow``, executes in a task started inside that context, so our model wrapper and trace
+processor find the scope without any parameter passing. A workflow whose starting agent can only answer in
+text skips the SDK's ``Runner`` for one direct model call (``single_call.py``). After the run its trace
+(when tracing is on) and its token usage are handed to the background writer (``writer.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import copy
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import Any
+
+from agents import (
+    Agent,
+    InputGuardrailTripwireTriggered,
+    OutputGuardrailTripwireTriggered,
+    RunConfig,
+    Runner,
+)
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageItem,
+    ClientToolCallItem,
+    CustomTask,
+    ErrorEvent,
+    ThreadItemDoneEvent,
+    ThreadItemRemovedEvent,
+    ThreadStreamEvent,
+    WidgetItem,
+)
+from openai.types.responses import ResponseStreamEvent
+from pydantic import ValidationError
+
+from chatkit_host.server import ids
+from chatkit_host.server.errors import APIError
+from chatkit_host.server.turn import Responder, Turn
+from chatkit_host.server.workflows.builtin_tools import new_widget_item_factory
+from chatkit_host.server.workflows.definition import KIND_EXPORT, CompiledWorkflow
+from chatkit_host.server.workflows.events import EventMapper
+from chatkit_host.server.workflows.export_stream import LiveReply, Step
+from chatkit_host.server.workflows.history import HistoryConverter, split_latest, user_text
+from chatkit_host.server.workflows.mcp_servers import Recovering, find_unavailable
+from chatkit_host.server.workflows.records import TraceRecord, UsageRecord
+from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
+from chatkit_host.server.workflows.run_context import CURRENT_RUN, RunScope
+from chatkit_host.server.workflows.single_call import RUN_MODEL_SETTINGS
+from chatkit_host.server.workflows.state import merge_defaults
+from chatkit_host.server.workflows.store import USAGE_PREFIX
+from chatkit_host.server.workflows.tracing import RunRecorder
+from chatkit_host.server.workflows.writer import RunWriter
+
+logger = logging.getLogger(__name__)
+
+GUARDRAIL_FALLBACK = "Sorry, I can't help with that."
+TITLE_INSTRUCTIONS = (
+    "Write a title of at most six words for the conversation you are given. Answer with the title only, "
+    "without quotes or a final period."
+)
+#: Seconds a title may take; the runtime falls back to its own title when it raises.
+TITLE_TIMEOUT = 15.0
+
+
+def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
+    info = exc.guardrail_result.output.output_info
+    if isinstance(info, dict) and isinstance(info.get("message"), str):
+        return str(info["message"])
+    if isinstance(info, str) and info:
+        return info
+    return GUARDRAIL_FALLBACK
+
+
+class WorkflowEngine:
+    """Implements ``chatkit_host.server.turn.Responder`` on top of the registry and the Agents SDK."""
+
+    def __init__(self, registry: WorkflowRegistry, writer: RunWriter, offline: Responder | None = None) -> None:
+        self.registry = registry
+        self.writer = writer
+        self.converter = HistoryConverter()
+        #: Answers the built-in workflow when no provider is configured (the runtime's echoing stand-in).
+        self.offline = offline
+        self._mcp_lock = asyncio.Lock()
+        # Built once and copied per turn: RunConfig.__post_init__ checks model_settings against the field's
+        # annotation with typing.get_type_hints, about 1 ms of CPU per turn.
+        self._base_config = RunConfig(model_settings=RUN_MODEL_SETTINGS)
+
+    def _offline_default(self, turn: Turn) -> Responder | None:
+        router = self.registry.router
+        if turn.session.workflow_id == DEFAULT_WORKFLOW_ID and router is not None and router.offline:
+            return self.offline
+        return None
+
+    async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+        session = turn.session
+        try:
+            version, compiled = await self.registry.load(session.workflow_id, session.workflow_version)
+        except APIError as exc:
+            yield ErrorEvent(code="custom", message=exc.message, allow_retry=False)
+            return
+        requested = turn.input.inference_options.model if turn.input and turn.input.inference_options else None
+        if requested and requested not in compiled.models:
+            allowed = ", ".join(compiled.models) or "none"
+            message = f"Model '{requested}' is not allowed for this workflow; allowed models: {allowed}."
+            yield ErrorEvent(code="custom", message=message, allow_retry=False)
+            return
+        name = f"{session.workflow_id} v{version}"
+        declared = compiled.state or {}
+        state = merge_defaults(declared, session.state_variables)
+        try:
+            state_object = compiled.state_type().model_validate(state)
+        except ValidationError:
+            # Values checked against an older version's declaration: hand them over as they are.
+            state_object = compiled.state_type().model_construct(**state)
+        scope = RunScope(
+            state=state,
+            state_object=state_object,
+            recorder=RunRecorder(ids.new_id(ids.TRACE), name) if session.tracing_enabled else None,
+            model_override=requested or None,
+            new_widget_item=new_widget_item_factory(turn.thread.id, turn.new_item_id),
+        )
+        context = contextvars.copy_context()
+        context.run(CURRENT_RUN.set, scope)
+        status, error = "completed", None
+        try:
+            fallback = self._offline_default(turn)
+            if fallback is not None:
+                source = fallback.respond(turn)
+            elif compiled.kind == KIND_EXPORT:
+                source = self._run_export(turn, compiled, scope, context)
+            else:
+                source = self._run_agents(turn, compiled, scope, context, name)
+            async for event in source:
+                yield event
+            if scope.client_tool is not None:
+                request = scope.client_tool
+                yield ThreadItemDoneEvent(
+                    item=ClientToolCallItem(
+                        id=turn.new_item_id("tool_call"),
+                        thread_id=turn.thread.id,
+                        created_at=datetime.now(),
+                        status="pending",
+                        call_id=request.call_id or ids.new_id("call"),
+                        name=request.name,
+                        arguments=request.arguments,
+                    )
+                )
+        except _GuardrailStop:
+            status = "guardrail"
+        except (asyncio.CancelledError, GeneratorExit):
+            status = "cancelled"
+            raise
+        except Exception as exc:
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+            unavailable = find_unavailable(exc)
+            if unavailable is not None:
+                # Our own message, naming only the server; the next turn tries to reconnect.
+                logger.warning("workflow %s: %s", name, unavailable)
+                message = str(unavailable)
+            else:
+                logger.exception("workflow %s failed", name)
+                # Provider errors can quote credentials or internals: the user sees the kind, the trace the rest.
+                message = f"The workflow failed ({type(exc).__name__}); please try again."
+            yield ErrorEvent(code="custom", message=message, allow_retry=True)
+        finally:
+            self._save(turn, scope, session.workflow_id, version, name, status, error)
+
+    async def _run_agents(
+        self,
+        turn: Turn,
+        compiled: CompiledWorkflow,
+        scope: RunScope,
+        context: contextvars.Context,
+        name: str,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        assert compiled.start is not None
+        items = await turn.load_history()
+        model_input = await self.converter.to_agent_input(items)
+        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
+        if compiled.single_call is not None:
+            async for data in compiled.single_call.stream(model_input, scope, name, turn.thread.id, context):
+                for mapped in mapper.map_model_event(data):
+                    yield mapped
+            return
+        await self._connect_mcp(compiled)
+        config = copy.copy(self._base_config)
+        config.workflow_name = name
+        config.group_id = turn.thread.id
+        config.tracing_disabled = scope.recorder is None
+        # Started inside the run's context: the SDK's background task inherits the scope.
+        result = context.run(Runner.run_streamed, compiled.start, model_input, context=scope, run_config=config)
+        try:
+            async for event in result.stream_events():
+                for mapped in mapper.map(event):
+                    yield mapped
+                for pending in scope.drain_events():
+                    yield pending
+        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
+            for item_id in mapper.produced:
+                yield ThreadItemRemovedEvent(item_id=item_id)
+            yield self._message(turn, _guardrail_message(exc))
+            raise _GuardrailStop from exc
+        finally:
+            result.cancel()
+        for mapped in mapper.close_workflow():
+            yield mapped
+        for pending in scope.drain_events():
+            yield pending
+
+    async def _run_export(
+        self, turn: Turn, compiled: CompiledWorkflow, scope: RunScope, context: contextvars.Context
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        assert compiled.run_workflow is not None and compiled.workflow_input is not None
+        items = await turn.load_history()
+        earlier, latest = split_latest(items)
+        scope.history_prefix = await self.converter.to_agent_input(earlier)
+        text = user_text(latest) if latest else ""
+        workflow_input = compiled.workflow_input(input_as_text=text)
+        # The export's model calls and agent steps arrive here while it runs (export_stream.py).
+        live = scope.live = LiveReply()
+        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(
+            compiled.run_workflow(workflow_input), context=context
+        )
+        task.add_done_callback(lambda _: live.close())
+        try:
+            async for item in live.items():
+                for mapped in self._map_live(mapper, item):
+                    yield mapped
+                for pending in scope.drain_events():
+                    yield pending
+            result = task.result()
+        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
+            for item_id in mapper.produced:
+                yield ThreadItemRemovedEvent(item_id=item_id)
+            yield self._message(turn, _guardrail_message(exc))
+            raise _GuardrailStop from exc
+        finally:
+            if not task.done():
+                task.cancel()
+        for mapped in mapper.close_workflow():
+            yield mapped
+        for pending in scope.drain_events():
+            yield pending
+        output = result.get("output_text") if isinstance(result, dict) else result
+        final = "" if output is None else str(output)
+        # The reply is exactly what run_workflow returned, as before streaming: the streamed message that says
+        # it stays, every other streamed message (an earlier agent's answer, a preamble before a tool call) is
+        # taken back, and when none says it, it is sent as the final message.
+        kept = next((item_id for item_id, streamed in reversed(mapper.messages) if streamed == final), None)
+        for item_id, _ in mapper.messages:
+            if item_id != kept:
+                yield ThreadItemRemovedEvent(item_id=item_id)
+        if kept is None:
+            yield self._message(turn, final)
+
+    @staticmethod
+    def _map_live(mapper: EventMapper, item: ResponseStreamEvent | Step) -> Iterator[ThreadStreamEvent]:
+        if not isinstance(item, Step):
+            yield from mapper.map_model_event(item)
+            return
+        title = item.name if item.kind == "agent" else f"Calling {item.name}"
+        if item.done:
+            yield from mapper.complete_task(title)
+        else:
+            yield from mapper.add_task(CustomTask(title=title, status_indicator="loading"))
+
+    def _message(self, turn: Turn, text: str) -> ThreadItemDoneEvent:
+        return ThreadItemDoneEvent(
+            item=AssistantMessageItem(
+                id=turn.new_item_id("message"),
+                thread_id=turn.thread.id,
+                created_at=datetime.now(),
+                content=[AssistantMessageContent(text=text)],
+            )
+        )
+
+    async def _connect_mcp(self, compiled: CompiledWorkflow) -> None:
+        # Connected once per compiled version and kept: an MCP handshake per turn would dominate the turn. A
+        # server whose last reconnect failed is tried again here (bounded, see mcp_servers.py).
+        for server in compiled.mcp_servers:
+            if isinstance(server, Recovering):
+                await server.ensure_connected()
+            elif getattr(server, "session", None) is None:
+                async with self._mcp_lock:
+                    if getattr(server, "session", None) is None:
+                        await server.connect()  # type: ignore[no-untyped-call]
+
+    def _save(
+        self,
+        turn: Turn,
+        scope: RunScope,
+        workflow_id: str,
+        version: str,
+        name: str,
+        status: str,
+        error: str | None,
+    ) -> None:
+        session = turn.session
+        now = time.time()
+        trace: TraceRecord | None = None
+        spans = []
+        if scope.recorder is not None:
+            spans = scope.recorder.finish(error)
+            trace = TraceRecord(
+                id=scope.recorder.trace_id,
+                name=name,
+                workflow_id=workflow_id,
+                workflow_version=version,
+                session_id=session.id,
+                thread_id=turn.thread.id,
+                user=session.user,
+                status=status,
+                error=error,
+                started_at=scope.recorder.started_at,
+                ended_at=now,
+                input_tokens=scope.input_tokens,
+                output_tokens=scope.output_tokens,
+            )
+        usage = UsageRecord(
+            id=ids.new_id(USAGE_PREFIX),
+            session_id=session.id,
+            thread_id=turn.thread.id,
+            user=session.user,
+            workflow_id=workflow_id,
+            workflow_version=version,
+            requests=scope.requests,
+            input_tokens=scope.input_tokens,
+            output_tokens=scope.output_tokens,
+            created_at=now,
+        )
+        self.writer.submit(trace, spans, usage)
+
+    async def action(self, turn: Turn, action: Any, sender: WidgetItem | None) -> AsyncIterator[ThreadStreamEvent]:
+        fallback = self._offline_default(turn)
+        source = fallback.action(turn, action, sender) if fallback is not None else self.respond(turn)
+        # Otherwise an action is answered by a regular run: the runtime records it in the thread's history.
+        async for event in source:
+            yield event
+
+    async def title(self, turn: Turn, user_text: str, reply_text: str) -> str | None:
+        """A title from the workflow's first model; None (the runtime's fallback) without a provider."""
+        router = self.registry.router
+        if router is None or router.offline:
+            return None
+        session = turn.session
+        version, compiled = await self.registry.load(session.workflow_id, session.workflow_version)
+        model = router.resolve(compiled.models[0] if compiled.models else None)
+        agent: Agent[Any] = Agent(name="Titler", instructions=TITLE_INSTRUCTIONS, model=model)
+        exchange = f"User: {user_text[:2000]}\n\nAssistant: {reply_text[:2000]}"
+        result = await asyncio.wait_for(
+            Runner.run(agent, exchange, run_config=RunConfig(tracing_disabled=True)), TITLE_TIMEOUT
+        )
+        # The title call spends tokens like any model call of the session: it counts in its usage (no spans:
+        # it is not part of the workflow's run).
+        spent = result.context_wrapper.usage
+        usage = UsageRecord(
+            id=ids.new_id(USAGE_PREFIX),
+            session_id=session.id,
+            thread_id=turn.thread.id,
+            user=session.user,
+            workflow_id=session.workflow_id,
+            workflow_version=version,
+            requests=spent.requests,
+            input_tokens=spent.input_tokens,
+            output_tokens=spent.output_tokens,
+            created_at=time.time(),
+        )
+        self.writer.submit(None, [], usage)
+        lines = str(result.final_output).strip().splitlines()
+        title = lines[0].strip().strip('"').strip() if lines else ""
+        return title[:100] or None
+
+
+class _GuardrailStop(Exception):
+    """A guardrail ended the reply; its message was already sent."""

@@ -1,0 +1,211 @@
+"""Model providers configured once per server, and the wrapper every workflow's agents run through.
+
+``ModelRouter`` maps a model name onto a provider: OpenAI (Responses or Chat Completions) when a key is set,
+any OpenAI-compatible endpoint when a base URL is set, and the offline stand-in otherwise. ``HostModel`` is
+what agents hold: it resolves the name per call (so ``inference_options.model`` can switch it), prepends
+the thread's earlier turns for code that passes only the latest message, and records usage and spans.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from agents import AgentOutputSchemaBase, Handoff, ModelResponse, ModelSettings, Tool, TResponseInputItem
+from agents.models.interface import Model, ModelTracing
+from agents.models.openai_provider import OpenAIProvider
+from agents.tracing import get_current_span
+from openai import AsyncOpenAI
+from openai.types.responses import ResponseStreamEvent
+
+from chatkit_host.server.settings import Settings
+from chatkit_host.server.workflows.export_stream import collect_response, streams_text
+from chatkit_host.server.workflows.offline import OFFLINE_MODEL, OfflineModel
+from chatkit_host.server.workflows.run_context import current_run
+
+#: The model the built-in workflow (and agents that name none) use when a provider is configured.
+DEFAULT_REMOTE_MODEL = "gpt-4.1-mini"
+
+
+class ModelRouter:
+    """Resolves model names to Agents SDK models; one per server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._remote: OpenAIProvider | None = None
+        self._client: AsyncOpenAI | None = None
+        self.api = settings.openai_api or ("chat_completions" if settings.openai_base_url else "responses")
+        if self.api not in ("responses", "chat_completions"):
+            raise ValueError(f"openai_api must be 'responses' or 'chat_completions', not {self.api!r}")
+        if settings.openai_api_key or settings.openai_base_url:
+            # Our own client (the SDK's default shares one process-wide), closed with the server.
+            self._client = AsyncOpenAI(
+                # Local OpenAI-compatible servers (Ollama, vLLM) take any key; the client insists on one.
+                api_key=settings.openai_api_key or "unused",
+                base_url=settings.openai_base_url,
+            )
+            self._remote = OpenAIProvider(openai_client=self._client, use_responses=self.api == "responses")
+        self.default_model = settings.default_model or (DEFAULT_REMOTE_MODEL if self._remote else OFFLINE_MODEL)
+        self._models: dict[str, Model] = {}
+
+    @property
+    def offline(self) -> bool:
+        return self._remote is None
+
+    @property
+    def client(self) -> AsyncOpenAI | None:
+        """The configured provider's client (also used for speech-to-text), or None when offline."""
+        return self._client
+
+    def resolve(self, name: str | None) -> Model:
+        name = name or self.default_model
+        model = self._models.get(name)
+        if model is None:
+            if self._remote is None or name == OFFLINE_MODEL:
+                model = OfflineModel(name)
+            else:
+                model = self._remote.get_model(name)
+            self._models[name] = model
+        return model
+
+    def bind(self, name: str | None) -> HostModel:
+        return HostModel(self, name)
+
+    async def aclose(self) -> None:
+        if self._remote is not None:
+            await self._remote.aclose()
+        if self._client is not None:
+            await self._client.close()
+
+
+def _with_history(input: str | list[TResponseInputItem]) -> str | list[TResponseInputItem]:
+    run = current_run()
+    if run is None or not run.history_prefix:
+        return input
+    items: list[TResponseInputItem] = [{"role": "user", "content": input}] if isinstance(input, str) else list(input)
+    return [*run.history_prefix, *items]
+
+
+class HostModel(Model):
+    """An agent's model as named in its definition, resolved through the server's router on each call."""
+
+    def __init__(self, router: ModelRouter, name: str | None) -> None:
+        self.router = router
+        self.name = name
+
+    def _target(self) -> tuple[str, Model]:
+        run = current_run()
+        name = (run.model_override if run else None) or self.name or self.router.default_model
+        return name, self.router.resolve(name)
+
+    def _record(self, name: str, started: float, input_tokens: int, output_tokens: int, error: str | None) -> None:
+        run = current_run()
+        if run is None:
+            return
+        run.add_usage(input_tokens, output_tokens)
+        if run.recorder is not None:
+            parent = get_current_span()
+            run.recorder.add_model_span(
+                parent_sdk_id=parent.span_id if parent is not None else None,
+                model=name,
+                started_at=started,
+                ended_at=time.time(),
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                error=error,
+                api=self.router.api if not self.router.offline else OFFLINE_MODEL,
+            )
+
+    async def get_response(
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        model_settings: ModelSettings,
+        tools: list[Tool],
+        output_schema: AgentOutputSchemaBase | None,
+        handoffs: list[Handoff],
+        tracing: ModelTracing,
+        *,
+        previous_response_id: str | None,
+        conversation_id: str | None,
+        prompt: Any | None,
+    ) -> ModelResponse:
+        run = current_run()
+        if run is not None and run.live is not None and streams_text(output_schema):
+            # An export's own Runner.run: streamed anyway, so its text reaches the chat as it is generated.
+            if model_settings.include_usage is None:
+                # Chat Completions streams report usage only when asked to (a non-streamed answer always does).
+                model_settings = dataclasses.replace(model_settings, include_usage=True)
+            events = self.stream_response(
+                system_instructions,
+                input,
+                model_settings,
+                tools,
+                output_schema,
+                handoffs,
+                tracing,
+                previous_response_id=previous_response_id,
+                conversation_id=conversation_id,
+                prompt=prompt,
+            )
+            return await collect_response(events, run.live)
+        name, model = self._target()
+        started = time.time()
+        try:
+            response = await model.get_response(
+                system_instructions,
+                _with_history(input),
+                model_settings,
+                tools,
+                output_schema,
+                handoffs,
+                tracing,
+                previous_response_id=previous_response_id,
+                conversation_id=conversation_id,
+                prompt=prompt,
+            )
+        except Exception as exc:
+            self._record(name, started, 0, 0, f"{type(exc).__name__}: {exc}")
+            raise
+        self._record(name, started, response.usage.input_tokens, response.usage.output_tokens, None)
+        return response
+
+    async def stream_response(
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        model_settings: ModelSettings,
+        tools: list[Tool],
+        output_schema: AgentOutputSchemaBase | None,
+        handoffs: list[Handoff],
+        tracing: ModelTracing,
+        *,
+        previous_response_id: str | None,
+        conversation_id: str | None,
+        prompt: Any | None,
+    ) -> AsyncIterator[ResponseStreamEvent]:
+        name, model = self._target()
+        started = time.time()
+        input_tokens = output_tokens = 0
+        try:
+            async for event in model.stream_response(
+                system_instructions,
+                _with_history(input),
+                model_settings,
+                tools,
+                output_schema,
+                handoffs,
+                tracing,
+                previous_response_id=previous_response_id,
+                conversation_id=conversation_id,
+                prompt=prompt,
+            ):
+                if event.type == "response.completed" and event.response.usage is not None:
+                    input_tokens = event.response.usage.input_tokens
+                    output_tokens = event.response.usage.output_tokens
+                yield event
+        except Exception as exc:
+            self._record(name, started, input_tokens, output_tokens, f"{type(exc).__name__}: {exc}")
+            raise
+        self._record(name, started, input_tokens, output_tokens, None)
