@@ -22,6 +22,7 @@ from openai.types.responses import ResponseStreamEvent
 
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.workflows.export_stream import collect_response, streams_text
+from chatkit_host.server.workflows.fast_chunks import StreamingClient
 from chatkit_host.server.workflows.offline import OFFLINE_MODEL, OfflineModel
 from chatkit_host.server.workflows.run_context import current_run
 
@@ -39,8 +40,9 @@ class ModelRouter:
         if self.api not in ("responses", "chat_completions"):
             raise ValueError(f"openai_api must be 'responses' or 'chat_completions', not {self.api!r}")
         if settings.openai_api_key or settings.openai_base_url:
-            # Our own client (the SDK's default shares one process-wide), closed with the server.
-            self._client = AsyncOpenAI(
+            # Our own client (the SDK's default shares one process-wide), closed with the server; it builds
+            # Chat Completions stream chunks itself (``fast_chunks.py``: the client's builder cost more than the rest).
+            self._client = StreamingClient(
                 # Local OpenAI-compatible servers (Ollama, vLLM) take any key; the client insists on one.
                 api_key=settings.openai_api_key or "unused",
                 base_url=settings.openai_base_url,
