@@ -134,7 +134,7 @@ def make_server(tmp_path: Path) -> Iterator[MakeServer]:
         def factory(backend: str = "sqlite", **overrides: Any) -> RunningServer:
             nonlocal counter
             counter += 1
-            data_dir = tmp_path / f"server{counter}"
+            data_dir = overrides.pop("data_dir", None) or tmp_path / f"server{counter}"
             database_url = overrides.pop("database_url", None)
             if database_url is None and backend == "postgres":
                 database_url = fresh_postgres_url(stack)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -106,6 +107,26 @@ def test_two_instances_share_one_budget_through_redis(make_server: MakeServer) -
     assert on_first.post("threads.list").status_code == 429
     refused = on_second.post("threads.list")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+
+
+def test_worker_processes_share_one_budget_without_redis(make_server: MakeServer) -> None:
+    # `serve --workers 2` on one data directory: the budget lives in data_dir/ratelimit.db, not in each process.
+    first = make_server(workers=2)
+    second = make_server(workers=2, data_dir=first.settings.data_dir)
+    secret = new_session(first, rate_limits={"max_requests_per_1_minute": 5})["client_secret"]
+    runtimes = [Runtime(first, secret), Runtime(second, secret)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda n: runtimes[n % 2].post("threads.list").status_code, range(20)))
+    assert sorted(statuses) == [200] * 5 + [429] * 15
+    assert (first.settings.data_dir / "ratelimit.db").exists()
+
+
+def test_one_process_keeps_its_budget_in_memory(make_server: MakeServer) -> None:
+    server = make_server()
+    secret = new_session(server, rate_limits={"max_requests_per_1_minute": 2})["client_secret"]
+    rt = Runtime(server, secret)
+    assert [rt.post("threads.list").status_code for _ in range(3)] == [200, 200, 429]
+    assert not (server.settings.data_dir / "ratelimit.db").exists()
 
 
 def test_history_disabled_shows_only_this_sessions_threads(server: RunningServer) -> None:

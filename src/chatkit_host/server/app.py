@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
             workflows=workflows.registry,
             files=make_file_storage(settings, store),
             responder=responder or workflows.engine,
-            limiter=make_rate_limiter(settings.redis_url),
+            limiter=make_rate_limiter(settings.redis_url, settings.data_dir if settings.workers > 1 else None),
         )
         sweeper = attachment_gc.start(app.state.context)
         # Everything alive now (modules, schemas, compiled workflows: ~275k objects) lives as long as the

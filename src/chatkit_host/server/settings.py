@@ -45,6 +45,9 @@ class Settings:
     #: Where attachment bytes live: ``local`` (``data_dir/files``) or ``database``; None picks ``database`` on
     #: PostgreSQL, so replicas share nothing but the database, and ``local`` on SQLite.
     file_storage: str | None = None
+    #: Processes serving this data directory on this machine (``serve --workers``). Above 1 and without
+    #: ``redis_url``, their rate limits are shared through ``data_dir/ratelimit.db``.
+    workers: int = 1
 
     @property
     def resolved_database_url(self) -> str:
@@ -103,4 +106,5 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHATKIT_HOST_OTLP_ENDPOINT": ("otlp_endpoint", str),
     "CHATKIT_HOST_ATTACHMENT_TTL_SECONDS": ("attachment_ttl_seconds", int),
     "CHATKIT_HOST_FILE_STORAGE": ("file_storage", _file_storage),
+    "CHATKIT_HOST_WORKERS": ("workers", int),
 }

@@ -4,15 +4,21 @@ A sliding log refuses exactly the request that would make more than N in any 60 
 straddles a minute boundary cannot get 2N through as with a fixed window. Refused requests are not logged,
 so a client that keeps retrying is let in again as soon as its oldest request leaves the window.
 
-One process keeps the log in memory. Several processes share it in Redis (``--redis``), where one Lua script
-trims, counts and appends atomically, so replicas draw from one budget.
+One process keeps the log in memory. The worker processes of one ``serve --workers N`` share it in a small SQLite
+file in the data directory, where one immediate transaction trims, counts and appends, so the workers draw from one
+budget without Redis. Replicas on several machines share it in Redis (``--redis``), where one Lua script does the
+same atomically.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import secrets
+import sqlite3
+import threading
 from collections import deque
+from pathlib import Path
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -95,8 +101,81 @@ class RedisRateLimiter:
         await self._redis.aclose()
 
 
-def make_rate_limiter(redis_url: str | None) -> RateLimiter:
-    return RedisRateLimiter(redis_url) if redis_url else InProcessRateLimiter()
+class SQLiteRateLimiter:
+    """The same sliding log in a SQLite file, shared by the processes of one machine (``serve --workers``).
+
+    A file of its own, not the main database, so that a request's budget check never waits behind a turn's
+    writes. Each hit is one ``BEGIN IMMEDIATE`` transaction on a thread of the default executor: SQLite's lock
+    orders the processes, and the event loop never waits for it. ``synchronous=OFF``: a crash may forget the
+    last hits of a minute-long window, which costs nothing worth an fsync per request.
+    """
+
+    def __init__(self, path: Path, window: float = WINDOW_SECONDS, sweep_every: int = 1000) -> None:
+        self.path = path
+        self.window = window
+        self.sweep_every = sweep_every
+        self._local = threading.local()
+        self._hits = 0
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL NOT NULL)")
+            conn.execute("CREATE INDEX IF NOT EXISTS hits_key_at ON hits (key, at)")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _hit(self, key: str, limit: int, now: float, sweep: bool) -> float:
+        conn = self._connection()
+        floor = now - self.window
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if sweep:
+                conn.execute("DELETE FROM hits WHERE at <= ?", (floor,))
+            else:
+                conn.execute("DELETE FROM hits WHERE key = ? AND at <= ?", (key, floor))
+            count, oldest = conn.execute("SELECT count(*), min(at) FROM hits WHERE key = ?", (key,)).fetchone()
+            if count >= limit:
+                wait = float(oldest) + self.window - now
+            else:
+                conn.execute("INSERT INTO hits (key, at) VALUES (?, ?)", (key, now))
+                wait = 0.0
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return max(wait, 0.0)
+
+    async def hit(self, key: str, limit: int, now: float) -> float:
+        self._hits += 1
+        sweep = self._hits % self.sweep_every == 0
+        return await asyncio.get_running_loop().run_in_executor(None, self._hit, key, limit, now, sweep)
+
+    async def aclose(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+
+#: The file, in the data directory, that the worker processes of one machine share their budgets in.
+SHARED_FILE_NAME = "ratelimit.db"
+
+
+def make_rate_limiter(redis_url: str | None, shared_dir: Path | None = None) -> RateLimiter:
+    """Redis when configured; else a file in ``shared_dir`` when several processes serve; else in process."""
+    if redis_url:
+        return RedisRateLimiter(redis_url)
+    if shared_dir is not None:
+        return SQLiteRateLimiter(shared_dir / SHARED_FILE_NAME)
+    return InProcessRateLimiter()
 
 
 def retry_after_seconds(wait: float) -> int:
