@@ -20,7 +20,9 @@ CLI = [sys.executable, "-m", "chatkit_host"]
 
 
 @contextmanager
-def serving(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, Path]]:
+def serving(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, start_timeout: float = 30
+) -> Iterator[tuple[str, Path]]:
     port = free_port()
     log = cwd / "serve.log"
     with log.open("w") as out:
@@ -32,7 +34,7 @@ def serving(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> It
             env={**os.environ, **(env or {})},
         )
         try:
-            wait_until_responds(f"http://127.0.0.1:{port}/healthz")
+            wait_until_responds(f"http://127.0.0.1:{port}/healthz", timeout=start_timeout)
             yield f"http://127.0.0.1:{port}", log
         finally:
             process.terminate()

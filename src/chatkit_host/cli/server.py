@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -67,6 +69,13 @@ _file_storage_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A workflow definition (.yaml or .py) to publish on start; repeatable.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="CHATKIT_HOST_WORKERS",
+    help="Worker processes, one event loop each [default: the machine's cores].",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -76,6 +85,7 @@ def serve(
     file_storage: str | None,
     redis_url: str | None,
     workflow_paths: tuple[Path, ...],
+    workers: int | None,
     log_level: str,
 ) -> None:
     """Start the server (SQLite and the offline model unless told otherwise)."""
@@ -88,6 +98,7 @@ def serve(
         file_storage=file_storage,
         redis_url=redis_url,
         workflow_paths=workflow_paths or None,
+        workers=workers or os.cpu_count() or 1,
     )
     settings = dataclasses.replace(settings, playground=playground_setting(host, settings.playground))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -100,9 +111,31 @@ def serve(
     elif keys.key_file:
         click.echo(f"Admin API key: in {keys.key_file}")
     click.echo(f"Chat UI: {base_url}/   Admin console: {base_url}/admin   API: {base_url}/v1")
-    from chatkit_host.server.app import create_app  # migrations run in the app's lifespan, once, before it serves
+    from chatkit_host.server.app import WORKER_SETTINGS_VARIABLE, create_app  # the web stack loads only here
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True)
+    if settings.workers == 1:
+        # Migrations run in the app's lifespan, once, before it serves.
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True)
+        return
+    # Several processes: start the app's lifespan once here first, so that migrations run and --workflow files are
+    # published exactly once; each worker's own start then finds the schema and the workflows up to date.
+    asyncio.run(_start_once(create_app(settings)))
+    os.environ[WORKER_SETTINGS_VARIABLE] = settings.to_json()
+    click.echo(f"Serving with {settings.workers} worker processes.")
+    uvicorn.run(
+        "chatkit_host.server.app:create_worker_app",
+        factory=True,
+        workers=settings.workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=True,
+    )
+
+
+async def _start_once(app: Any) -> None:
+    async with app.router.lifespan_context(app):
+        pass
 
 
 @click.group()

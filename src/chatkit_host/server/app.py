@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +35,15 @@ logger = logging.getLogger(__name__)
 
 #: Request bodies read by hand (for exact errors) still belong in the published schema.
 _EXTRA_SCHEMAS: list[Any] = [CreateSessionBody]
+
+
+#: The environment variable through which ``serve --workers N`` hands its resolved settings to each worker.
+WORKER_SETTINGS_VARIABLE = "CHATKIT_HOST_SERVE_SETTINGS"
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one ``serve --workers N`` process (uvicorn imports this factory in each worker)."""
+    return create_app(Settings.from_json(os.environ[WORKER_SETTINGS_VARIABLE]))
 
 
 def create_app(settings: Settings | None = None, *, responder: Responder | None = None) -> FastAPI:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(".chatkit-host")
@@ -70,6 +71,18 @@ class Settings:
             if value is not None:
                 values[key] = value
         return cls(**values)  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        """All fields as JSON, for handing the settings ``serve`` resolved to its worker processes."""
+        return json.dumps(asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        values = json.loads(text)
+        values["data_dir"] = Path(values["data_dir"])
+        values["workflow_paths"] = tuple(Path(p) for p in values["workflow_paths"])
+        values["api_keys"] = tuple(values["api_keys"])
+        return cls(**values)
 
 
 def _keys(value: str) -> tuple[str, ...]:

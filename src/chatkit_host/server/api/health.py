@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -17,4 +19,5 @@ async def healthz(request: Request) -> Response:
         await context.store.ping()
     except Exception:  # the point of a health check is to report this, not to raise
         return json_response({"status": "error", "database": "unreachable"}, status=503)
-    return json_response({"status": "ok", "database": context.store.dialect})
+    # ``worker`` tells the processes of one ``serve --workers N`` apart (which one answered, for operators and tests).
+    return json_response({"status": "ok", "database": context.store.dialect, "worker": os.getpid()})
