@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from openai._models import construct_type
 from openai.types.chat import ChatCompletionChunk
+from openai.types.responses import ResponseStreamEvent
 from pydantic import BaseModel
 
-from chatkit_host.server.workflows.fast_chunks import StreamingClient, build_chunk
+from chatkit_host.server.workflows.fast_chunks import StreamingClient, build_chunk, build_event
 
 
 def _chunk(choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -144,3 +145,54 @@ def test_the_client_uses_build_chunk_only_for_chat_chunks() -> None:
     assert _state(chunk) == _state(build_chunk(data))
     # Anything else keeps the client's own path (here: a plain object is returned as is).
     assert client._process_response_data(data=data, cast_to=object, response=None) is data  # type: ignore[arg-type]
+
+
+TEXT_DELTA = {
+    "type": "response.output_text.delta",
+    "sequence_number": 5,
+    "item_id": "msg_1",
+    "output_index": 0,
+    "content_index": 0,
+    "delta": "tok ",
+    "logprobs": [],
+}
+EVENTS: dict[str, dict[str, Any]] = {
+    "text delta": TEXT_DELTA,
+    "text delta with obfuscation": {**TEXT_DELTA, "obfuscation": "a1b2"},
+    "text delta without logprobs": {k: v for k, v in TEXT_DELTA.items() if k != "logprobs"},
+}
+OTHER_EVENTS: dict[str, dict[str, Any]] = {
+    "with log probabilities": {**TEXT_DELTA, "logprobs": [{"token": "tok", "logprob": -0.1, "top_logprobs": []}]},
+    "text done": {**TEXT_DELTA, "type": "response.output_text.done", "text": "tok"},
+    "reasoning delta": {
+        "type": "response.reasoning_summary_text.delta",
+        "sequence_number": 1,
+        "item_id": "r",
+        "output_index": 0,
+        "summary_index": 0,
+        "delta": "x",
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(EVENTS))
+def test_build_event_matches_the_client(name: str) -> None:
+    data = EVENTS[name]
+    ours = build_event(data)
+    theirs = construct_type(type_=ResponseStreamEvent, value=data)
+    assert ours is not None
+    assert _state(ours) == _state(theirs)
+
+
+@pytest.mark.parametrize("name", list(OTHER_EVENTS))
+def test_other_responses_events_are_left_to_the_client(name: str) -> None:
+    assert build_event(OTHER_EVENTS[name]) is None
+
+
+def test_the_client_builds_responses_text_deltas_itself() -> None:
+    client = StreamingClient(api_key="unused", base_url="http://127.0.0.1:9/v1")
+    built = client._process_response_data(data=TEXT_DELTA, cast_to=ResponseStreamEvent, response=None)  # type: ignore[arg-type]
+    assert _state(built) == _state(construct_type(type_=ResponseStreamEvent, value=TEXT_DELTA))
+    done = OTHER_EVENTS["text done"]
+    other = client._process_response_data(data=done, cast_to=ResponseStreamEvent, response=None)  # type: ignore[arg-type]
+    assert _state(other) == _state(construct_type(type_=ResponseStreamEvent, value=done))
