@@ -146,10 +146,10 @@ class SQLiteDatabase(Database):
         full), that job fails and the others run again, in a new transaction, without it. Only a BEGIN or
         COMMIT that fails fails the whole batch.
         """
-        conn = self._writer_connection()
         outcomes: list[Outcome] = [(None, None)] * len(batch)
         pending = list(range(len(batch)))
         while pending:
+            conn = self._writer_connection()  # anew each round: _roll_back may have replaced it
             current = -1
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -181,7 +181,9 @@ class SQLiteDatabase(Database):
                 conn.execute("ROLLBACK")
         except sqlite3.Error:
             logger.warning("the SQLite writer could not roll back; reconnecting", exc_info=True)
-            self._writer_conn = None
+            if self._writer_engine is not None:
+                self._writer_engine.dispose()
+            self._writer_conn = self._writer_engine = None
             conn.close()
 
     async def close(self) -> None:
