@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from chatkit_host.server import ids
 from chatkit_host.server.store import schema
-from chatkit_host.server.store.engine import async_url, is_sqlite
 from chatkit_host.server.store.migrate import upgrade
+from chatkit_host.server.store.urls import async_url, is_sqlite
 
 logger = logging.getLogger(__name__)
 

@@ -54,13 +54,13 @@ def bare_query_app(database: str) -> Any:
     from sqlalchemy.dialects import sqlite as sqlite_dialect
     from sqlalchemy.engine import make_url
 
-    from chatkit_host.server.store.store import _threads_page
+    from chatkit_host.server.store.statements import threads_page
 
     path = make_url(database).database
     assert path, "a SQLite file URL"
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=16)
     # The store's own statement for an unfiltered first page of 20, compiled as the store compiles it.
-    query, _ = _threads_page(True, False, False, False, False, False, "desc", 20)
+    query, _ = threads_page(True, False, False, False, False, False, "desc", 20)
     compiled = query.compile(dialect=sqlite_dialect.dialect())
     sql = str(compiled)
     params = [compiled.params[name] for name in compiled.positiontup or ()]

@@ -53,9 +53,9 @@ def _age(settings: Settings, attachment_id: str, seconds: float) -> None:
         store = Store.open(settings.resolved_database_url)
         try:
             table = schema.attachments
-            async with store.engines.write.begin() as conn:
-                statement = update(table).where(table.c.id == attachment_id).values(created_at=time.time() - seconds)
-                await conn.execute(statement)
+            await store.db.execute(
+                update(table).where(table.c.id == attachment_id).values(created_at=time.time() - seconds)
+            )
         finally:
             await store.close()
 

@@ -48,8 +48,7 @@ def stored_sizes(settings: Settings) -> list[int | None]:
     async def run() -> list[int | None]:
         store = Store.open(settings.resolved_database_url)
         try:
-            async with store.engines.read.connect() as conn:
-                return list((await conn.execute(select(blobs.file_blob_keys.c.size))).scalars())
+            return [row[0] for row in await store.db.read(select(blobs.file_blob_keys.c.size))]
         finally:
             await store.close()
 
@@ -62,7 +61,7 @@ def blob_rows(settings: Settings) -> tuple[int, int]:
     async def run() -> tuple[int, int]:
         store = Store.open(settings.resolved_database_url)
         try:
-            return await blobs.counts(store.engines)
+            return await blobs.counts(store.db)
         finally:
             await store.close()
 
@@ -252,9 +251,8 @@ def test_readers_ignore_an_upload_in_progress(tmp_path: Path, backend: str) -> N
         try:
             saving = asyncio.create_task(files.save(slow(), 1024))
             await arrived.wait()
-            async with store.engines.read.connect() as conn:
-                key = (await conn.execute(select(blobs.file_blob_keys.c.key))).scalar_one()
-                written = (await conn.execute(select(func.count()).select_from(blobs.file_blobs))).scalar_one()
+            [(key,)] = await store.db.read(select(blobs.file_blob_keys.c.key))
+            [(written,)] = await store.db.read(select(func.count()).select_from(blobs.file_blobs))
             assert written == 2 and not await files.exists(key)
             with pytest.raises(FileNotFoundError):
                 [part async for part in files.open(key)]
@@ -276,8 +274,8 @@ def test_the_sweep_removes_what_a_dead_upload_left(tmp_path: Path, backend: str,
     async def leave_unfinished(files: FileStorage, store: Store, started: float) -> None:
         if isinstance(files, DatabaseFileStorage):
             key = secrets.token_hex(16)
-            await blobs.start(store.engines, key, started)
-            await blobs.append(store.engines, key, 0, b"half")
+            await blobs.start(store.db, key, started)
+            await blobs.append(store.db, key, 0, b"half")
         else:
             part = tmp_path / "files" / "ab" / f"ab{secrets.token_hex(15)}.part"
             part.parent.mkdir(parents=True, exist_ok=True)
@@ -286,7 +284,7 @@ def test_the_sweep_removes_what_a_dead_upload_left(tmp_path: Path, backend: str,
 
     async def leftovers(files: FileStorage, store: Store) -> int:
         if isinstance(files, DatabaseFileStorage):
-            return (await blobs.counts(store.engines))[0]
+            return (await blobs.counts(store.db))[0]
         return len(list((tmp_path / "files").glob("*/*.part")))
 
     async def run(url: str) -> None:

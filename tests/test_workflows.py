@@ -200,7 +200,7 @@ def test_concurrent_first_loads_compile_a_version_once(sqlite_server: RunningSer
         store = Store.open(sqlite_server.settings.resolved_database_url)
         models = ModelRouter(sqlite_server.settings)
         try:
-            registry = WorkflowRegistry(WorkflowStore(store.engines), models)
+            registry = WorkflowRegistry(WorkflowStore(store.db), models)
             loaded = await asyncio.gather(registry.load("greeter", "1"), registry.load("greeter", "1"))
             return [compiled for _, compiled in loaded]
         finally:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from chatkit_host.server.context import AppContext
-from chatkit_host.server.errors import NotFound
+from chatkit_host.server.errors import Conflict, NotFound
 from chatkit_host.server.http.plumbing import (
     AdminContext,
     Paging,
@@ -18,6 +20,7 @@ from chatkit_host.server.http.plumbing import (
     parse_model,
     read_json,
 )
+from chatkit_host.server.store import StoreConflict
 from chatkit_host.server.workflows.records import VersionRecord, WorkflowRecord
 from chatkit_host.server.workflows.registry import DEFAULT_VERSION, DEFAULT_WORKFLOW_ID
 from chatkit_host.server.workflows.store import VERSION_PREFIX, WorkflowStore
@@ -131,12 +134,22 @@ async def list_workflows(
     return json_response(list_body(data, page.has_more))
 
 
+@contextmanager
+def _concurrent_publish_as_conflict() -> Iterator[None]:
+    """The store refuses a version number another publish took meanwhile: the client retries (409)."""
+    try:
+        yield
+    except StoreConflict as exc:
+        raise Conflict("Another version was published at the same time; retry.", param="id") from exc
+
+
 @router.post("", response_model=WorkflowVersion, summary="Publish a workflow's next version (creating it).")
 async def publish(request: Request, context: AdminContext) -> Response:
     body = parse_model(PublishWorkflowBody, await read_json(request, context.settings.max_body_bytes))
-    workflow, version = await context.workflows.publish(
-        body.id, body.name, body.format, body.source, body.make_latest, context.clock()
-    )
+    with _concurrent_publish_as_conflict():
+        workflow, version = await context.workflows.publish(
+            body.id, body.name, body.format, body.source, body.make_latest, context.clock()
+        )
     return json_response(version_to_rest(version, workflow.latest_version, with_source=False))
 
 
@@ -164,9 +177,10 @@ async def list_versions(workflow_id: str, context: AdminContext, paging: Paging)
 async def publish_version(workflow_id: str, request: Request, context: AdminContext) -> Response:
     body = parse_model(PublishVersionBody, await read_json(request, context.settings.max_body_bytes))
     await _get(context, workflow_id)
-    workflow, version = await context.workflows.publish(
-        workflow_id, None, body.format, body.source, body.make_latest, context.clock()
-    )
+    with _concurrent_publish_as_conflict():
+        workflow, version = await context.workflows.publish(
+            workflow_id, None, body.format, body.source, body.make_latest, context.clock()
+        )
     return json_response(version_to_rest(version, workflow.latest_version, with_source=False))
 
 

@@ -2,7 +2,7 @@
 
 Such an attachment lives ``attachment_ttl_seconds`` (``Settings``); after that a sweep removes its row, then its
 bytes. Every replica sweeps on its own timer (``start`` from the app's lifespan) and ``chatkit-host db gc`` sweeps
-on demand; concurrent sweeps do no harm (see ``store/attachments_gc.py``).
+on demand; concurrent sweeps do no harm (see ``Store.delete_unsent_attachments``).
 
 A message must never name an attachment a sweep is deleting. Sending checks the age (:func:`sendable`) before it
 links the attachment to its thread, and the sweep only takes rows older than the TTL, so between the two there
@@ -15,8 +15,6 @@ import asyncio
 import contextlib
 import logging
 from typing import TYPE_CHECKING
-
-from chatkit_host.server.store.attachments_gc import delete_unsent
 
 if TYPE_CHECKING:
     from chatkit_host.server.attachments.storage import FileStorage
@@ -52,7 +50,7 @@ async def sweep(
     """
     removed = batches = 0
     while True:
-        records = await delete_unsent(store, created_before, batch)
+        records = await store.delete_unsent_attachments(created_before, batch)
         for record in records:
             if record.storage_key:
                 await files.delete(record.storage_key)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from chatkit_host.server.settings import FILE_STORAGES
 from chatkit_host.server.store import blobs
-from chatkit_host.server.store.engine import is_sqlite
+from chatkit_host.server.store.urls import is_sqlite
 
 if TYPE_CHECKING:
     from chatkit_host.server.settings import Settings
@@ -119,12 +119,12 @@ class DatabaseFileStorage(FileStorage):
     ever held in memory whole, and every replica on the same database serves what any of them received."""
 
     def __init__(self, store: Store, chunk_bytes: int = CHUNK_BYTES) -> None:
-        self.engines = store.engines
+        self.db = store.db
         self.chunk_bytes = chunk_bytes
 
     async def save(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
         key = secrets.token_hex(16)
-        await blobs.start(self.engines, key, time.time())
+        await blobs.start(self.db, key, time.time())
         size = chunk_no = 0
         pending = bytearray()
         try:
@@ -134,12 +134,12 @@ class DatabaseFileStorage(FileStorage):
                     raise UploadTooLarge(f"upload exceeds {max_bytes} bytes")
                 pending += received
                 while len(pending) >= self.chunk_bytes:
-                    await blobs.append(self.engines, key, chunk_no, bytes(pending[: self.chunk_bytes]))
+                    await blobs.append(self.db, key, chunk_no, bytes(pending[: self.chunk_bytes]))
                     del pending[: self.chunk_bytes]
                     chunk_no += 1
             if pending:
-                await blobs.append(self.engines, key, chunk_no, bytes(pending))
-            await blobs.finish(self.engines, key, size)
+                await blobs.append(self.db, key, chunk_no, bytes(pending))
+            await blobs.finish(self.db, key, size)
         except BaseException:
             # Also on cancellation (the client went away): shielded, so the rows go even if we are cancelled again.
             await asyncio.shield(self._discard(key))
@@ -148,17 +148,17 @@ class DatabaseFileStorage(FileStorage):
 
     async def _discard(self, key: str) -> None:
         try:
-            await blobs.remove(self.engines, key)
+            await blobs.remove(self.db, key)
         except Exception:  # the upload's own error matters more; the key has no size, so readers ignore it
             logger.warning("could not remove the rows of a failed upload %s", key, exc_info=True)
 
     async def open(self, key: str) -> AsyncIterator[bytes]:
-        size = await blobs.size_of(self.engines, key)
+        size = await blobs.size_of(self.db, key)
         if size is None:
             raise FileNotFoundError(key)
         sent = chunk_no = 0
         while sent < size:
-            data = await blobs.chunk(self.engines, key, chunk_no)
+            data = await blobs.chunk(self.db, key, chunk_no)
             if data is None:
                 # Deleted while being read: fail the response rather than end it as if the file were shorter.
                 raise FileNotFoundError(f"{key} lost its bytes after {sent} of {size}")
@@ -167,13 +167,13 @@ class DatabaseFileStorage(FileStorage):
             yield data
 
     async def delete(self, key: str) -> None:
-        await blobs.remove(self.engines, key)
+        await blobs.remove(self.db, key)
 
     async def exists(self, key: str) -> bool:
-        return await blobs.size_of(self.engines, key) is not None
+        return await blobs.size_of(self.db, key) is not None
 
     async def delete_unfinished(self, started_before: float) -> int:
-        return await blobs.delete_incomplete(self.engines, started_before)
+        return await blobs.delete_incomplete(self.db, started_before)
 
 
 def file_storage_kind(settings: Settings) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 
-from chatkit_host.server.store.engine import Engines
+from chatkit_host.server.store.database import Database
 from chatkit_host.server.store.schema import metadata
 
 file_blob_keys = Table(
@@ -53,61 +53,54 @@ file_blobs = Table(
 )
 
 
-async def start(engines: Engines, key: str, now: float) -> None:
-    async with engines.write.begin() as conn:
-        await conn.execute(insert(file_blob_keys).values(key=key, size=None, created_at=now))
+async def start(db: Database, key: str, now: float) -> None:
+    await db.execute(insert(file_blob_keys).values(key=key, size=None, created_at=now))
 
 
-async def append(engines: Engines, key: str, chunk_no: int, data: bytes) -> None:
-    async with engines.write.begin() as conn:
-        await conn.execute(insert(file_blobs).values(key=key, chunk_no=chunk_no, data=data))
+async def append(db: Database, key: str, chunk_no: int, data: bytes) -> None:
+    await db.execute(insert(file_blobs).values(key=key, chunk_no=chunk_no, data=data))
 
 
-async def finish(engines: Engines, key: str, size: int) -> None:
+async def finish(db: Database, key: str, size: int) -> None:
     """Make the file visible to readers."""
-    async with engines.write.begin() as conn:
-        await conn.execute(update(file_blob_keys).where(file_blob_keys.c.key == key).values(size=size))
+    await db.execute(update(file_blob_keys).where(file_blob_keys.c.key == key).values(size=size))
 
 
-async def size_of(engines: Engines, key: str) -> int | None:
+async def size_of(db: Database, key: str) -> int | None:
     """The size of a complete file, or None when there is none under ``key`` (or it is still being written)."""
-    query = select(file_blob_keys.c.size).where(file_blob_keys.c.key == key)
-    async with engines.read.connect() as conn:
-        size: int | None = (await conn.execute(query)).scalar()
+    rows = await db.read(select(file_blob_keys.c.size).where(file_blob_keys.c.key == key))
+    size: int | None = rows[0][0] if rows else None
     return size
 
 
-async def chunk(engines: Engines, key: str, chunk_no: int) -> bytes | None:
-    query = select(file_blobs.c.data).where(file_blobs.c.key == key, file_blobs.c.chunk_no == chunk_no)
-    async with engines.read.connect() as conn:
-        data: bytes | None = (await conn.execute(query)).scalar()
+async def chunk(db: Database, key: str, chunk_no: int) -> bytes | None:
+    rows = await db.read(select(file_blobs.c.data).where(file_blobs.c.key == key, file_blobs.c.chunk_no == chunk_no))
+    data: bytes | None = rows[0][0] if rows else None
     return data
 
 
-async def remove(engines: Engines, key: str) -> None:
+async def remove(db: Database, key: str) -> None:
     """Delete a file, complete or not; a missing key is not an error."""
-    async with engines.write.begin() as conn:
-        # Chunks first and explicitly rather than by the foreign key's cascade, which SQLite applies only on
-        # connections that enabled foreign keys.
-        await conn.execute(delete(file_blobs).where(file_blobs.c.key == key))
-        await conn.execute(delete(file_blob_keys).where(file_blob_keys.c.key == key))
+    # Chunks first and explicitly rather than by the foreign key's cascade, which SQLite applies only on
+    # connections that enabled foreign keys.
+    await db.execute(
+        delete(file_blobs).where(file_blobs.c.key == key), delete(file_blob_keys).where(file_blob_keys.c.key == key)
+    )
 
 
-async def delete_incomplete(engines: Engines, started_before: float) -> int:
+async def delete_incomplete(db: Database, started_before: float) -> int:
     """Remove uploads started before ``started_before`` that never finished (their process died); return how many."""
     query = select(file_blob_keys.c.key).where(
         file_blob_keys.c.size.is_(None), file_blob_keys.c.created_at < started_before
     )
-    async with engines.read.connect() as conn:
-        keys = list((await conn.execute(query)).scalars())
+    keys = [row[0] for row in await db.read(query)]
     for key in keys:
-        await remove(engines, key)
+        await remove(db, key)
     return len(keys)
 
 
-async def counts(engines: Engines) -> tuple[int, int]:
+async def counts(db: Database) -> tuple[int, int]:
     """How many files and how many chunks are stored, complete or not (for operators and tests)."""
-    async with engines.read.connect() as conn:
-        files = (await conn.execute(select(func.count()).select_from(file_blob_keys))).scalar_one()
-        chunks = (await conn.execute(select(func.count()).select_from(file_blobs))).scalar_one()
+    files = (await db.read(select(func.count()).select_from(file_blob_keys)))[0][0]
+    chunks = (await db.read(select(func.count()).select_from(file_blobs)))[0][0]
     return int(files), int(chunks)

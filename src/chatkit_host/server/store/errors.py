@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import asyncpg
 from sqlalchemy.exc import IntegrityError
@@ -17,10 +15,6 @@ class StoreConflict(Exception):
     """
 
 
-@contextmanager
-def conflicts_as_store_errors() -> Iterator[None]:
-    """Turn each driver's integrity error (stdlib sqlite3, asyncpg, SQLAlchemy) into :class:`StoreConflict`."""
-    try:
-        yield
-    except (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError, IntegrityError) as exc:
-        raise StoreConflict(str(exc)) from exc
+#: Each driver's integrity error (stdlib sqlite3, asyncpg, SQLAlchemy): the database doors
+#: (``database.py``) turn every one of them into :class:`StoreConflict` before a caller sees it.
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError, IntegrityError)

@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from chatkit_host.server.store.engine import create_migration_engine
+from chatkit_host.server.store.urls import create_migration_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

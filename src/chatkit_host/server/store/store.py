@@ -1,42 +1,23 @@
 """The store: every read and write of sessions, threads, items, attachments and feedback.
 
-One implementation on SQLAlchemy Core serves SQLite and PostgreSQL; the URL picks the driver. Callers pass
-plain records (``records.py``) and get plain records back.
+Statements on SQLAlchemy Core for SQLite and PostgreSQL, run through the database's one door
+(``database.py``); the URL picks the driver. Callers pass plain records (``records.py``) and get plain
+records back. Hot statements are built in ``statements.py``.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
-from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import (
-    ClauseElement,
-    Row,
-    Select,
-    Table,
-    bindparam,
-    case,
-    delete,
-    func,
-    insert,
-    literal,
-    null,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from chatkit_host.server.store import schema
-from chatkit_host.server.store.engine import Engines, create_engines
-from chatkit_host.server.store.errors import conflicts_as_store_errors
+from chatkit_host.server.store.database import Database, open_database
 from chatkit_host.server.store.paging import finish, keyset
 from chatkit_host.server.store.records import (
     AttachmentRecord,
@@ -47,17 +28,23 @@ from chatkit_host.server.store.records import (
     SessionRecord,
     ThreadRecord,
 )
+from chatkit_host.server.store.statements import (
+    ITEM_COLUMNS,
+    THREAD_COLUMNS,
+    items_page,
+    json_or_none,
+    session_by_secret_hash,
+    thread_by_id,
+    threads_page,
+    upserts,
+)
 
 #: What ``Store.list_threads_as`` projects each row to.
 P = TypeVar("P")
 
 
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
-
-
 def _session(row: Row[Any] | Sequence[Any]) -> SessionRecord:
-    # Rows from the direct SQLite path are plain tuples in table column order.
+    # Rows from ``Database.fetch`` are plain tuples (or asyncpg records) in table column order.
     m = row._mapping if isinstance(row, Row) else dict(zip(schema.sessions.c.keys(), row, strict=True))
     return SessionRecord(
         id=m["id"],
@@ -80,12 +67,9 @@ def _session(row: Row[Any] | Sequence[Any]) -> SessionRecord:
     )
 
 
-_THREAD_COLUMNS = [c for c in schema.threads.c]
-_ITEM_COLUMNS = [c for c in schema.items.c]
-# Rows are read by position (a row from the SQLite fast path is a plain tuple) in these columns' order.
-_T = {c.name: i for i, c in enumerate(_THREAD_COLUMNS)}
-_I = {c.name: i for i, c in enumerate(_ITEM_COLUMNS)}
-
+# Rows are read by position (a row from ``Database.fetch`` is a plain tuple) in these columns' order.
+_T = {c.name: i for i, c in enumerate(THREAD_COLUMNS)}
+_I = {c.name: i for i, c in enumerate(ITEM_COLUMNS)}
 
 # A page builds many thread records; filling the frozen dataclass's __dict__ directly costs less than half
 # of its generated __init__ (which goes through object.__setattr__ once per field).
@@ -100,13 +84,6 @@ def _thread(row: Sequence[Any]) -> ThreadRecord:
     metadata = row[_T["metadata"]]
     attributes["metadata"] = orjson.loads(metadata) if metadata else {}
     return record
-
-
-#: The columns ``Store.list_threads_as`` selects and passes to its projection, in this order: a list page
-#: reads only these (fewer columns is most of what a SQLite page read costs).
-_PROJECTED_COLUMNS = [
-    schema.threads.c[name] for name in ("id", "created_at", "title", "status", "status_reason", "user")
-]
 
 
 def _item(row: Sequence[Any]) -> ItemRecord:
@@ -127,140 +104,54 @@ def _feedback(row: Row[Any]) -> FeedbackRecord:
     return FeedbackRecord(**dict(row._mapping))
 
 
-# Hot statements are built once per shape, with the values as bind parameters (building and compiling a
-# statement costs more than running it); ``Store._fetch`` passes the values.
-
-
-@lru_cache(maxsize=512)
-def _threads_page(
-    projected: bool,
-    by_user: bool,
-    by_session: bool,
-    with_min_id: bool,
-    after: bool,
-    before: bool,
-    order: Order,
-    limit: int,
-) -> tuple[Select[Any], bool]:
-    table = schema.threads
-    query = select(*(_PROJECTED_COLUMNS if projected else _THREAD_COLUMNS))
-    if by_user:
-        query = query.where(table.c.user == bindparam("user"))
-    if by_session:
-        query = query.where(table.c.session_id == bindparam("session_id"))
-    if with_min_id:
-        query = query.where(table.c.id >= bindparam("min_id"))
-    return keyset(
-        query,
-        table.c.id,
-        order=order,
-        after=bindparam("after") if after else None,
-        before=bindparam("before") if before else None,
-        limit=limit,
-    )
-
-
-@lru_cache(maxsize=512)
-def _items_page(
-    exclude_types: tuple[str, ...], after: bool, before: bool, order: Order, limit: int
-) -> tuple[Select[Any], bool]:
-    table = schema.items
-    query = select(*_ITEM_COLUMNS).where(table.c.thread_id == bindparam("thread_id"))
-    if exclude_types:
-        # One bound value per type (not an expanding IN), so the compiled statement can be reused as is.
-        query = query.where(table.c.type.not_in([literal(t) for t in exclude_types]))
-    return keyset(
-        query,
-        table.c.id,
-        order=order,
-        after=bindparam("after") if after else None,
-        before=bindparam("before") if before else None,
-        limit=limit,
-    )
-
-
-@lru_cache(maxsize=1)
-def _thread_by_id() -> Select[Any]:
-    return select(*_THREAD_COLUMNS).where(schema.threads.c.id == bindparam("thread_id"))
-
-
 class Store:
     """Async access to the database. Create with :meth:`open`, release with :meth:`close`."""
 
-    def __init__(self, engines: Engines) -> None:
-        self.engines = engines
-        self._sql: dict[Hashable, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+    def __init__(self, db: Database) -> None:
+        #: The one door to the database, shared with the workflow store and the attachment bytes.
+        self.db = db
 
     @classmethod
     def open(cls, database_url: str) -> Store:
-        return cls(create_engines(database_url))
+        return cls(open_database(database_url))
 
     @property
     def dialect(self) -> str:
-        return self.engines.dialect
+        return self.db.dialect
 
     async def close(self) -> None:
-        await self.engines.dispose()
-
-    def _compiled(self, key: Hashable, build: Callable[[], ClauseElement], column_keys: list[str] | None = None) -> Any:
-        """SQL text, bind names and defaults of the statement ``build`` makes, built and compiled once per ``key``."""
-        found = self._sql.get(key)
-        if found is None:
-            if len(self._sql) > 4096:  # shapes are few; this only bounds odd callers (e.g. unusual limits)
-                self._sql.clear()
-            compiled = build().compile(dialect=self.engines.read.dialect, column_keys=column_keys)
-            assert isinstance(compiled, SQLCompiler)
-            found = (str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params))
-            self._sql[key] = found
-        return found
-
-    async def _fetch(self, key: Hashable, query: Select[Any], values: dict[str, Any]) -> Sequence[Sequence[Any]]:
-        """Rows of a (cached) ``query`` with ``values`` bound; on a SQLite file straight through the driver."""
-        direct = self.engines.direct
-        if direct is not None:
-            sql, names, defaults = self._compiled(key, lambda: query)
-            rows = direct.fetch_all(sql, [values[n] if n in values else defaults[n] for n in names])
-            if rows is not None:
-                return rows
-        pg_direct = self.engines.pg_direct
-        if pg_direct is not None:
-            sql, names, defaults = self._compiled(key, lambda: query)
-            return await pg_direct.fetch_all(sql, [values[n] if n in values else defaults[n] for n in names])
-        async with self.engines.read.connect() as conn:
-            return list((await conn.execute(query, values)).all())
+        await self.db.close()
 
     async def ping(self) -> None:
-        async with self.engines.read.connect() as conn:
-            await conn.exec_driver_sql("SELECT 1")
+        await self.db.ping()
 
     # -- sessions -------------------------------------------------------------------------------------
 
     async def create_session(self, record: SessionRecord) -> None:
         """Insert a new session; :class:`StoreConflict` if its id or secret hash exists already."""
-        values = record.__dict__ | {"state_variables": _json_or_none(record.state_variables)}
-        sql, names, _ = self._compiled(("insert sessions", *values), lambda: insert(schema.sessions), list(values))
-        with conflicts_as_store_errors():
-            await self._write([(sql, [values[n] for n in names])])
+        values = record.__dict__ | {"state_variables": json_or_none(record.state_variables)}
+        key = ("insert sessions", *values)
+        await self.db.write([self.db.statement(key, lambda: insert(schema.sessions), values, list(values))])
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
-        async with self.engines.read.connect() as conn:
-            row = (await conn.execute(select(schema.sessions).where(schema.sessions.c.id == session_id))).first()
-        return _session(row) if row else None
+        rows = await self.db.read(select(schema.sessions).where(schema.sessions.c.id == session_id))
+        return _session(rows[0]) if rows else None
 
     async def get_session_by_secret_hash(self, secret_hash: str) -> SessionRecord | None:
-        # Every runtime request starts here, so it takes the direct read path on SQLite.
-        query = select(schema.sessions).where(schema.sessions.c.secret_hash == bindparam("secret_hash"))
-        rows = await self._fetch("session by secret", query, {"secret_hash": secret_hash})
+        # Every runtime request starts here, so it takes the hot read path.
+        rows = await self.db.fetch("session by secret", session_by_secret_hash, {"secret_hash": secret_hash})
         return _session(rows[0]) if rows else None
 
     async def cancel_session(self, session_id: str, now: float) -> SessionRecord | None:
         """Mark a session cancelled (keeping the first cancellation time) and return it."""
         table = schema.sessions
-        async with self.engines.write.begin() as conn:
-            await conn.execute(
-                update(table).where(table.c.id == session_id, table.c.cancelled_at.is_(None)).values(cancelled_at=now)
-            )
-            row = (await conn.execute(select(table).where(table.c.id == session_id))).first()
+
+        def cancel(conn: Connection) -> Row[Any] | None:
+            unset = (table.c.id == session_id, table.c.cancelled_at.is_(None))
+            conn.execute(update(table).where(*unset).values(cancelled_at=now))
+            return conn.execute(select(table).where(table.c.id == session_id)).first()
+
+        row = await self.db.transaction(cancel)
         return _session(row) if row else None
 
     async def list_sessions(
@@ -271,9 +162,7 @@ class Store:
         if user is not None:
             query = query.where(table.c.user == user)
         query, reversed_ = keyset(query, table.c.id, order=order, after=after, before=before, limit=limit)
-        async with self.engines.read.connect() as conn:
-            rows = list((await conn.execute(query)).all())
-        data, has_more = finish(rows, limit, reversed_)
+        data, has_more = finish(list(await self.db.read(query)), limit, reversed_)
         return Page([_session(r) for r in data], has_more)
 
     # -- threads --------------------------------------------------------------------------------------
@@ -327,21 +216,19 @@ class Store:
             after is not None,
             before is not None,
         )
-        query, reversed_ = _threads_page(*shape, order, limit)
+        query, reversed_ = threads_page(*shape, order, limit)
         values = {"user": user, "session_id": session_id, "min_id": min_id, "after": after, "before": before}
-        rows = list(await self._fetch(("threads", *shape, order, limit), query, values))
+        rows = list(await self.db.fetch(("threads", *shape, order, limit), lambda: query, values))
         return finish(rows, limit, reversed_)
 
     async def nth_newest_thread_id(self, user: str, n: int) -> str | None:
         """Id of the user's ``n``-th newest thread, the floor that ``recent_threads=n`` shows."""
         table = schema.threads
-        query = select(table.c.id).where(table.c.user == user).order_by(table.c.id.desc()).limit(n)
-        async with self.engines.read.connect() as conn:
-            ids = list((await conn.execute(query)).scalars())
-        return ids[-1] if len(ids) == n else None
+        rows = await self.db.read(select(table.c.id).where(table.c.user == user).order_by(table.c.id.desc()).limit(n))
+        return rows[-1][0] if len(rows) == n else None
 
     async def get_thread(self, thread_id: str) -> ThreadRecord | None:
-        rows = await self._fetch("thread", _thread_by_id(), {"thread_id": thread_id})
+        rows = await self.db.fetch("thread", thread_by_id, {"thread_id": thread_id})
         return _thread(rows[0]) if rows else None
 
     async def save_thread(self, record: ThreadRecord) -> None:
@@ -353,18 +240,18 @@ class Store:
 
         Returns the deleted attachments (so their bytes can be removed) or None when there was no thread.
         """
-        async with self.engines.write.begin() as conn:
-            found = (await conn.execute(select(schema.threads.c.id).where(schema.threads.c.id == thread_id))).first()
-            if not found:
+
+        def remove(conn: Connection) -> list[AttachmentRecord] | None:
+            if not conn.execute(select(schema.threads.c.id).where(schema.threads.c.id == thread_id)).first():
                 return None
-            rows = (
-                await conn.execute(select(schema.attachments).where(schema.attachments.c.thread_id == thread_id))
-            ).all()
-            await conn.execute(delete(schema.attachments).where(schema.attachments.c.thread_id == thread_id))
-            await conn.execute(delete(schema.items).where(schema.items.c.thread_id == thread_id))
-            await conn.execute(delete(schema.feedback).where(schema.feedback.c.thread_id == thread_id))
-            await conn.execute(delete(schema.threads).where(schema.threads.c.id == thread_id))
-        return [_attachment(r) for r in rows]
+            attachments = schema.attachments
+            rows = conn.execute(select(attachments).where(attachments.c.thread_id == thread_id)).all()
+            for table in (attachments, schema.items, schema.feedback):
+                conn.execute(delete(table).where(table.c.thread_id == thread_id))
+            conn.execute(delete(schema.threads).where(schema.threads.c.id == thread_id))
+            return [_attachment(r) for r in rows]
+
+        return await self.db.transaction(remove)
 
     # -- items ----------------------------------------------------------------------------------------
 
@@ -379,18 +266,16 @@ class Store:
         exclude_types: Sequence[str] = (),
     ) -> Page[ItemRecord]:
         shape = (tuple(exclude_types), after is not None, before is not None, order, limit)
-        query, reversed_ = _items_page(*shape)
+        query, reversed_ = items_page(*shape)
         values = {"thread_id": thread_id, "after": after, "before": before}
-        rows = list(await self._fetch(("items", *shape), query, values))
+        rows = list(await self.db.fetch(("items", *shape), lambda: query, values))
         data, has_more = finish(rows, limit, reversed_)
         return Page([_item(r) for r in data], has_more)
 
     async def get_item(self, thread_id: str, item_id: str) -> ItemRecord | None:
         table = schema.items
-        query = select(table).where(table.c.id == item_id, table.c.thread_id == thread_id)
-        async with self.engines.read.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return _item(row) if row else None
+        rows = await self.db.read(select(table).where(table.c.id == item_id, table.c.thread_id == thread_id))
+        return _item(rows[0]) if rows else None
 
     async def save_item(self, record: ItemRecord, *, touch_thread_at: float | None = None) -> None:
         """Insert or replace an item (keyed by id) and optionally bump the thread's ``updated_at``."""
@@ -409,119 +294,15 @@ class Store:
         The one write path for these records (``save_thread``, ``save_item`` and ``save_attachment`` call it):
         a thread's owner and creating session never change; items are keyed by id within their thread.
         """
-        if self.engines.pg_direct is not None:
-            statements = [self._pg_upserts(thread, attachments, items, touch_thread_at)]  # one CTE statement
-        else:
-            statements = self._upserts(thread, attachments, items, touch_thread_at)
-        with conflicts_as_store_errors():
-            await self._write(statements)
-
-    async def _write(self, statements: list[tuple[str, list[Any]]]) -> None:
-        """Compiled statements in one transaction, the one way every hot write reaches the database.
-
-        SQLite files: the writer thread (group commit). PostgreSQL: callers send one statement (``_pg_upserts``
-        folds several into one), which the asyncpg pool runs atomically in autocommit. Otherwise (in-memory
-        SQLite, or a write still locked out after the writer's busy timeout): the SQLAlchemy engine.
-        """
-        direct = self.engines.direct
-        if direct is not None:
-            try:
-                await direct.write(statements)
-                return
-            except sqlite3.OperationalError as exc:
-                # Still locked after the writer's busy timeout: the queued path below waits its turn.
-                if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                    raise
-        if len(statements) == 1 and self.engines.pg_direct is not None:
-            await self.engines.pg_direct.execute(*statements[0])
-            return
-        async with self.engines.write.begin() as conn:
-            for sql, params in statements:
-                await conn.exec_driver_sql(sql, tuple(params))
-
-    def _upserts(
-        self,
-        thread: ThreadRecord | None,
-        attachments: Sequence[AttachmentRecord],
-        items: Sequence[ItemRecord],
-        touch_thread_at: float | None,
-    ) -> list[tuple[str, list[Any]]]:
-        """The same writes as single SQLite upsert statements, for the direct path (it cannot branch)."""
-        statements = []
-        if thread is not None:
-            values = thread.__dict__ | {"metadata": _json_or_none(thread.metadata or None)}
-            statements.append(self._upsert_sql(schema.threads, values, _THREAD_CHANGES))
-        for attachment in attachments:
-            statements.append(self._upsert_sql(schema.attachments, attachment.__dict__, _ATTACHMENT_CHANGES))
-        for item in items:
-            statements.append(self._upsert_sql(schema.items, item.__dict__, ("type", "data")))
-        if touch_thread_at is not None and items:
-            table = schema.threads
-            touch = update(table).where(table.c.id == bindparam("tid")).values(updated_at=bindparam("at"))
-            sql, names, _ = self._compiled("touch thread", lambda: touch)
-            values = {"tid": items[0].thread_id, "at": touch_thread_at}
-            statements.append((sql, [values[n] for n in names]))
-        return statements
-
-    def _pg_upserts(
-        self,
-        thread: ThreadRecord | None,
-        attachments: Sequence[AttachmentRecord],
-        items: Sequence[ItemRecord],
-        touch_thread_at: float | None,
-    ) -> tuple[str, list[Any]]:
-        """The same writes as ONE PostgreSQL statement (data-modifying CTEs): atomic, one round trip."""
-        writes: list[tuple[Table, dict[str, Any], tuple[str, ...]]] = []
-        if thread is not None:
-            values = thread.__dict__ | {"metadata": _json_or_none(thread.metadata or None)}
-            writes.append((schema.threads, values, _THREAD_CHANGES))
-        writes += [(schema.attachments, a.__dict__, _ATTACHMENT_CHANGES) for a in attachments]
-        writes += [(schema.items, i.__dict__, ("type", "data")) for i in items]
-        params: dict[str, Any] = {}
-        for n, (_, values, _) in enumerate(writes):
-            params |= {f"w{n}_{k}": v for k, v in values.items()}
-        touch = touch_thread_at is not None and bool(items)
-        if touch:
-            params |= {"touch_id": items[0].thread_id, "touch_at": touch_thread_at}
-
-        def build() -> ClauseElement:
-            statements: list[Any] = []
-            for n, (table, values, changes) in enumerate(writes):
-                columns = {k: bindparam(f"w{n}_{k}", type_=table.c[k].type) for k in values}
-                statement = pg_insert(table).values(columns)
-                update_set = _conflict_set(table, statement.excluded, changes)
-                statements.append(statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set))
-            if touch:
-                table = schema.threads
-                where = table.c.id == bindparam("touch_id")
-                statements.append(update(table).where(where).values(updated_at=bindparam("touch_at")))
-            final = statements[-1]
-            if len(statements) > 1:
-                final = final.add_cte(*(s.cte(f"w{n}") for n, s in enumerate(statements[:-1])))
-            return final  # type: ignore[no-any-return]
-
-        shape = ("pg upserts", *((w[0].name, *w[1]) for w in writes), touch)
-        sql, names, _ = self._compiled(shape, build)
-        return sql, [params[name] for name in names]
-
-    def _upsert_sql(self, table: Table, values: dict[str, Any], changes: tuple[str, ...]) -> tuple[str, list[Any]]:
-        def build() -> ClauseElement:
-            statement = sqlite_insert(table)
-            update_set = _conflict_set(table, statement.excluded, changes)
-            return statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set)
-
-        sql, names, _ = self._compiled(("upsert", table.name, *values), build, column_keys=list(values))
-        return sql, [values[n] for n in names]
+        await self.db.write(upserts(self.db, thread, attachments, items, touch_thread_at))
 
     async def delete_item(self, thread_id: str, item_id: str) -> None:
         table = schema.items
-        async with self.engines.write.begin() as conn:
-            await conn.execute(delete(table).where(table.c.id == item_id, table.c.thread_id == thread_id))
+        await self.db.execute(delete(table).where(table.c.id == item_id, table.c.thread_id == thread_id))
 
     async def delete_items_after(self, thread_id: str, item_id: str) -> None:
         table = schema.items
-        async with self.engines.write.begin() as conn:
-            await conn.execute(delete(table).where(table.c.thread_id == thread_id, table.c.id > item_id))
+        await self.db.execute(delete(table).where(table.c.thread_id == thread_id, table.c.id > item_id))
 
     # -- attachments ----------------------------------------------------------------------------------
 
@@ -530,29 +311,50 @@ class Store:
         await self.save_records(attachments=[record])
 
     async def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
-        async with self.engines.read.connect() as conn:
-            row = (
-                await conn.execute(select(schema.attachments).where(schema.attachments.c.id == attachment_id))
-            ).first()
-        return _attachment(row) if row else None
+        rows = await self.db.read(select(schema.attachments).where(schema.attachments.c.id == attachment_id))
+        return _attachment(rows[0]) if rows else None
 
     async def delete_attachment(self, attachment_id: str) -> None:
-        async with self.engines.write.begin() as conn:
-            await conn.execute(delete(schema.attachments).where(schema.attachments.c.id == attachment_id))
+        await self.db.execute(delete(schema.attachments).where(schema.attachments.c.id == attachment_id))
 
     async def count_session_attachments(self, session_id: str) -> int:
         table = schema.attachments
-        query = select(func.count()).select_from(table).where(table.c.session_id == session_id)
-        async with self.engines.read.connect() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        rows = await self.db.read(select(func.count()).select_from(table).where(table.c.session_id == session_id))
+        return int(rows[0][0])
+
+    async def delete_unsent_attachments(self, created_before: float, limit: int) -> list[AttachmentRecord]:
+        """Delete up to ``limit`` attachments in no thread and created before ``created_before``; return them.
+
+        The one query of attachment garbage collection (``attachments/gc.py``). An attachment gets its
+        ``thread_id`` in the same transaction that saves the user message naming it (``runtime/core.py``'s
+        message prelude), so ``thread_id IS NULL`` means "no message refers to it": no item JSON needs
+        scanning, and ``ix_attachments_thread_id`` finds those rows without reading the sent ones.
+
+        Safe to run from several replicas at once: the delete checks the condition again on each row (PostgreSQL
+        re-evaluates it after waiting for a concurrent writer, SQLite has one writer), so a row that a message
+        claimed meanwhile, or that another sweep removed, is left out. Only the caller that deleted a row gets it
+        back, so its bytes are removed once.
+        """
+        table = schema.attachments
+        unsent = (table.c.thread_id.is_(None), table.c.created_at < created_before)
+
+        def sweep(conn: Connection) -> list[AttachmentRecord]:
+            # Two statements rather than DELETE ... IN (SELECT ...): SQLite would then scan every unsent row for
+            # the outer condition instead of looking the batch up by primary key.
+            found = conn.execute(select(table.c.id).where(*unsent).limit(limit)).scalars().all()
+            if not found:
+                return []
+            rows = conn.execute(delete(table).where(table.c.id.in_(found), *unsent).returning(*table.c)).all()
+            return [_attachment(row) for row in rows]
+
+        return await self.db.transaction(sweep)
 
     # -- feedback -------------------------------------------------------------------------------------
 
     async def add_feedback(self, records: Sequence[FeedbackRecord]) -> None:
-        if not records:
-            return
-        async with self.engines.write.begin() as conn:
-            await conn.execute(insert(schema.feedback), [r.__dict__ for r in records])
+        if records:
+            rows = [r.__dict__ for r in records]
+            await self.db.transaction(lambda conn: conn.execute(insert(schema.feedback), rows))
 
     async def list_feedback(
         self, *, thread_id: str | None, after: str | None, before: str | None, limit: int, order: Order
@@ -562,25 +364,8 @@ class Store:
         if thread_id is not None:
             query = query.where(table.c.thread_id == thread_id)
         query, reversed_ = keyset(query, table.c.id, order=order, after=after, before=before, limit=limit)
-        async with self.engines.read.connect() as conn:
-            rows = list((await conn.execute(query)).all())
-        data, has_more = finish(rows, limit, reversed_)
+        data, has_more = finish(list(await self.db.read(query)), limit, reversed_)
         return Page([_feedback(r) for r in data], has_more)
-
-
-_THREAD_CHANGES = ("title", "status", "status_reason", "updated_at", "metadata")
-_ATTACHMENT_CHANGES = ("thread_id", "size", "storage_key")
-
-
-def _conflict_set(table: Table, excluded: Any, changes: tuple[str, ...]) -> dict[str, Any]:
-    """The SET of an upsert. An item id is only ever updated within its own thread: one that exists in another
-    thread sets ``thread_id`` to NULL, which the NOT NULL constraint refuses, so the write fails with an
-    integrity error as the update-then-insert path does (a ``WHERE`` on the conflict would skip it silently)."""
-    update_set = {name: excluded[name] for name in changes}
-    if table is schema.items:
-        same_thread = table.c.thread_id == excluded.thread_id
-        update_set["thread_id"] = case((same_thread, table.c.thread_id), else_=null())
-    return update_set
 
 
 def now() -> float:

@@ -34,7 +34,7 @@ class Workflows:
 async def open_workflows(settings: Settings, store: Store, offline: Responder | None = None) -> Workflows:
     """Called from the app's lifespan: registers ``settings.workflow_paths`` before serving."""
     install_trace_processor()
-    workflow_store = WorkflowStore(store.engines)
+    workflow_store = WorkflowStore(store.db)
     models = ModelRouter(settings)
     registry = WorkflowRegistry(workflow_store, models)
     await registry.register_paths(settings.workflow_paths, time.time())

@@ -1,17 +1,16 @@
-"""Reads and writes of workflows, versions, traces and usage, on the same engines as the main store."""
+"""Reads and writes of workflows, versions, traces and usage, through the same database door as the main store."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from chatkit_host.server import ids
-from chatkit_host.server.errors import Conflict
 from chatkit_host.server.store import schema
-from chatkit_host.server.store.engine import Engines
+from chatkit_host.server.store.database import Database
+from chatkit_host.server.store.errors import StoreConflict
 from chatkit_host.server.store.paging import finish, keyset
 from chatkit_host.server.store.records import Order, Page
 from chatkit_host.server.workflows.records import SpanRecord, TraceRecord, UsageRecord, VersionRecord, WorkflowRecord
@@ -44,10 +43,10 @@ def _span(row: Row[Any]) -> SpanRecord:
 
 
 class WorkflowStore:
-    """Workflow and trace data; shares ``Store.engines`` so one pool serves the whole server."""
+    """Workflow and trace data; shares ``Store.db`` so one door (one pool, one SQLite writer) serves the server."""
 
-    def __init__(self, engines: Engines) -> None:
-        self.engines = engines
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- workflows and versions -----------------------------------------------------------------------
 
@@ -62,64 +61,60 @@ class WorkflowStore:
         make_latest: bool,
         now: float,
     ) -> tuple[WorkflowRecord, VersionRecord]:
-        """Add the next version of ``workflow_id`` (creating the workflow on its first version)."""
+        """Add the next version of ``workflow_id`` (creating the workflow on its first version).
+
+        :class:`StoreConflict` when another version was published at the same time (the edge answers 409).
+        """
         w = schema.workflows
-        try:
-            async with self.engines.write.begin() as conn:
-                row = (await conn.execute(select(w).where(w.c.id == workflow_id).with_for_update())).first()
-                if row is None:
-                    number = 1
-                    await conn.execute(
-                        insert(w).values(
-                            id=workflow_id,
-                            name=name,
-                            latest_version=1 if make_latest else None,
-                            version_count=1,
-                            archived_at=None,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                else:
-                    current = _workflow(row)
-                    number = current.version_count + 1
-                    values: dict[str, Any] = {"version_count": number, "updated_at": now}
-                    if make_latest or current.latest_version is None:
-                        values["latest_version"] = number
-                    if name is not None:
-                        values["name"] = name
-                    # The count in the WHERE makes a concurrent publish fail instead of reusing a number.
-                    result = await conn.execute(
-                        update(w)
-                        .where(w.c.id == workflow_id, w.c.version_count == current.version_count)
-                        .values(values)
-                    )
-                    if result.rowcount != 1:
-                        raise Conflict("Another version was published at the same time; retry.", param="id")
-                version = VersionRecord(
-                    id=ids.new_id(VERSION_PREFIX),
-                    workflow_id=workflow_id,
-                    version=number,
-                    format=fmt,
-                    source=source,
-                    sha256=sha256,
-                    summary=summary,
-                    created_at=now,
-                )
-                await conn.execute(
-                    insert(schema.workflow_versions).values(
-                        **(version.__dict__ | {"summary": orjson.dumps(summary).decode()})
+
+        def add_version(conn: Connection) -> tuple[WorkflowRecord, VersionRecord]:
+            row = conn.execute(select(w).where(w.c.id == workflow_id).with_for_update()).first()
+            if row is None:
+                number = 1
+                conn.execute(
+                    insert(w).values(
+                        id=workflow_id,
+                        name=name,
+                        latest_version=1 if make_latest else None,
+                        version_count=1,
+                        archived_at=None,
+                        created_at=now,
+                        updated_at=now,
                     )
                 )
-                stored = (await conn.execute(select(w).where(w.c.id == workflow_id))).one()
-        except IntegrityError as exc:
-            raise Conflict("Another version was published at the same time; retry.", param="id") from exc
-        return _workflow(stored), version
+            else:
+                current = _workflow(row)
+                number = current.version_count + 1
+                values: dict[str, Any] = {"version_count": number, "updated_at": now}
+                if make_latest or current.latest_version is None:
+                    values["latest_version"] = number
+                if name is not None:
+                    values["name"] = name
+                # The count in the WHERE makes a concurrent publish fail instead of reusing a number.
+                result = conn.execute(
+                    update(w).where(w.c.id == workflow_id, w.c.version_count == current.version_count).values(values)
+                )
+                if result.rowcount != 1:
+                    raise StoreConflict(f"workflow {workflow_id!r} got another version meanwhile")
+            version = VersionRecord(
+                id=ids.new_id(VERSION_PREFIX),
+                workflow_id=workflow_id,
+                version=number,
+                format=fmt,
+                source=source,
+                sha256=sha256,
+                summary=summary,
+                created_at=now,
+            )
+            stored = version.__dict__ | {"summary": orjson.dumps(summary).decode()}
+            conn.execute(insert(schema.workflow_versions).values(**stored))
+            return _workflow(conn.execute(select(w).where(w.c.id == workflow_id)).one()), version
+
+        return await self.db.transaction(add_version)
 
     async def get_workflow(self, workflow_id: str) -> WorkflowRecord | None:
-        async with self.engines.read.connect() as conn:
-            row = (await conn.execute(select(schema.workflows).where(schema.workflows.c.id == workflow_id))).first()
-        return _workflow(row) if row else None
+        rows = await self.db.read(select(schema.workflows).where(schema.workflows.c.id == workflow_id))
+        return _workflow(rows[0]) if rows else None
 
     async def list_workflows(
         self, *, after: str | None, before: str | None, limit: int, order: Order, include_archived: bool
@@ -129,23 +124,19 @@ class WorkflowStore:
         if not include_archived:
             query = query.where(w.c.archived_at.is_(None))
         query, reversed_ = keyset(query, w.c.id, order=order, after=after, before=before, limit=limit)
-        async with self.engines.read.connect() as conn:
-            rows = list((await conn.execute(query)).all())
-        data, has_more = finish(rows, limit, reversed_)
+        data, has_more = finish(list(await self.db.read(query)), limit, reversed_)
         return Page([_workflow(r) for r in data], has_more)
 
     async def get_version(self, workflow_id: str, version: int) -> VersionRecord | None:
         v = schema.workflow_versions
-        async with self.engines.read.connect() as conn:
-            row = (await conn.execute(select(v).where(v.c.workflow_id == workflow_id, v.c.version == version))).first()
-        return _version(row) if row else None
+        rows = await self.db.read(select(v).where(v.c.workflow_id == workflow_id, v.c.version == version))
+        return _version(rows[0]) if rows else None
 
     async def latest_version_with_sha(self, workflow_id: str, sha256: str) -> VersionRecord | None:
         v = schema.workflow_versions
         query = select(v).where(v.c.workflow_id == workflow_id, v.c.sha256 == sha256).order_by(v.c.id.desc()).limit(1)
-        async with self.engines.read.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return _version(row) if row else None
+        rows = await self.db.read(query)
+        return _version(rows[0]) if rows else None
 
     async def list_versions(
         self, workflow_id: str, *, after: str | None, before: str | None, limit: int, order: Order
@@ -153,16 +144,17 @@ class WorkflowStore:
         v = schema.workflow_versions
         query = select(v).where(v.c.workflow_id == workflow_id)
         query, reversed_ = keyset(query, v.c.id, order=order, after=after, before=before, limit=limit)
-        async with self.engines.read.connect() as conn:
-            rows = list((await conn.execute(query)).all())
-        data, has_more = finish(rows, limit, reversed_)
+        data, has_more = finish(list(await self.db.read(query)), limit, reversed_)
         return Page([_version(r) for r in data], has_more)
 
     async def update_workflow(self, workflow_id: str, now: float, **values: Any) -> WorkflowRecord | None:
         w = schema.workflows
-        async with self.engines.write.begin() as conn:
-            await conn.execute(update(w).where(w.c.id == workflow_id).values(updated_at=now, **values))
-            row = (await conn.execute(select(w).where(w.c.id == workflow_id))).first()
+
+        def change(conn: Connection) -> Row[Any] | None:
+            conn.execute(update(w).where(w.c.id == workflow_id).values(updated_at=now, **values))
+            return conn.execute(select(w).where(w.c.id == workflow_id)).first()
+
+        row = await self.db.transaction(change)
         return _workflow(row) if row else None
 
     # -- traces and usage -----------------------------------------------------------------------------
@@ -175,21 +167,25 @@ class WorkflowStore:
             for _, run_spans, _ in runs
             for s in run_spans
         ]
-        async with self.engines.write.begin() as conn:
+        usage = [usage.__dict__ for _, _, usage in runs]
+
+        def insert_all(conn: Connection) -> None:
             if traces:
-                await conn.execute(insert(schema.traces), traces)
+                conn.execute(insert(schema.traces), traces)
             if spans:
-                await conn.execute(insert(schema.trace_spans), spans)
-            await conn.execute(insert(schema.usage_records), [usage.__dict__ for _, _, usage in runs])
+                conn.execute(insert(schema.trace_spans), spans)
+            conn.execute(insert(schema.usage_records), usage)
+
+        await self.db.transaction(insert_all)
 
     async def get_trace(self, trace_id: str) -> tuple[TraceRecord, list[SpanRecord]] | None:
         t, s = schema.traces, schema.trace_spans
-        async with self.engines.read.connect() as conn:
-            row = (await conn.execute(select(t).where(t.c.id == trace_id))).first()
-            if row is None:
-                return None
-            spans = (await conn.execute(select(s).where(s.c.trace_id == trace_id).order_by(s.c.id))).all()
-        return TraceRecord(**dict(row._mapping)), [_span(r) for r in spans]
+        rows = await self.db.read(select(t).where(t.c.id == trace_id))
+        if not rows:
+            return None
+        # A trace and its spans are written in one transaction, so a trace found has all its spans.
+        spans = await self.db.read(select(s).where(s.c.trace_id == trace_id).order_by(s.c.id))
+        return TraceRecord(**dict(rows[0]._mapping)), [_span(r) for r in spans]
 
     async def list_traces(
         self,
@@ -205,9 +201,7 @@ class WorkflowStore:
         for name, value in filters.items():
             query = query.where(t.c[name] == value)
         query, reversed_ = keyset(query, t.c.id, order=order, after=after, before=before, limit=limit)
-        async with self.engines.read.connect() as conn:
-            rows = list((await conn.execute(query)).all())
-        data, has_more = finish(rows, limit, reversed_)
+        data, has_more = finish(list(await self.db.read(query)), limit, reversed_)
         return Page([TraceRecord(**dict(r._mapping)) for r in data], has_more)
 
     async def usage(self, group_by: str, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
@@ -225,6 +219,4 @@ class WorkflowStore:
         for name, value in filters.items():
             query = query.where(u.c[name] == value)
         query = query.group_by(*keys).order_by(total.desc(), *keys).limit(limit)
-        async with self.engines.read.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [dict(r._mapping) for r in rows]
+        return [dict(r._mapping) for r in await self.db.read(query)]
