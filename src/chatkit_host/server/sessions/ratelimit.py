@@ -17,6 +17,7 @@ import math
 import secrets
 import sqlite3
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import Protocol
@@ -118,15 +119,33 @@ class SQLiteRateLimiter:
         self._hits = 0
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._ready = False
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        # Once per process, before any hit: switching to WAL needs the file to itself, so several threads (or
+        # workers starting together) doing it at once would see "database is locked"; the schema statements are
+        # writes. Both are idempotent, and WAL then stays on for every later connection to the file.
+        with self._lock:
+            if self._ready:
+                return
+            for attempt in range(50):
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL NOT NULL)")
+                    conn.execute("CREATE INDEX IF NOT EXISTS hits_key_at ON hits (key, at)")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.05)
+            self._ready = True
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")
-            conn.execute("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL NOT NULL)")
-            conn.execute("CREATE INDEX IF NOT EXISTS hits_key_at ON hits (key, at)")
+            self._prepare(conn)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
