@@ -81,7 +81,7 @@ def _default_workflow() -> dict[str, Any]:
 
 
 def _default_version(context: AppContext) -> dict[str, Any]:
-    router = context.workflows.router
+    router = context.models
     return {
         "id": "wfv_default",
         "object": "chatkit.workflow.version",
@@ -100,7 +100,7 @@ def _default_version(context: AppContext) -> dict[str, Any]:
 
 
 def _store(context: AppContext) -> WorkflowStore:
-    store = context.workflows.store
+    store = context.workflow_store
     assert store is not None
     return store
 
@@ -134,7 +134,7 @@ async def list_workflows(
 @router.post("", response_model=WorkflowVersion, summary="Publish a workflow's next version (creating it).")
 async def publish(request: Request, context: AdminContext) -> Response:
     body = parse_model(PublishWorkflowBody, await read_json(request, context.settings.max_body_bytes))
-    workflow, version = await context.workflows.publish(
+    workflow, version = await context.registry.publish(
         body.id, body.name, body.format, body.source, body.make_latest, context.clock()
     )
     return json_response(version_to_rest(version, workflow.latest_version, with_source=False))
@@ -164,7 +164,7 @@ async def list_versions(workflow_id: str, context: AdminContext, paging: Paging)
 async def publish_version(workflow_id: str, request: Request, context: AdminContext) -> Response:
     body = parse_model(PublishVersionBody, await read_json(request, context.settings.max_body_bytes))
     await _get(context, workflow_id)
-    workflow, version = await context.workflows.publish(
+    workflow, version = await context.registry.publish(
         workflow_id, None, body.format, body.source, body.make_latest, context.clock()
     )
     return json_response(version_to_rest(version, workflow.latest_version, with_source=False))

@@ -21,8 +21,8 @@ from chatkit_host.server.errors import AuthenticationFailed, BadRequest, RateLim
 from chatkit_host.server.http.plumbing import bearer_token, get_context, read_body
 from chatkit_host.server.runtime import attachments
 from chatkit_host.server.runtime.auth import session_by_id, session_for_secret
-from chatkit_host.server.runtime.call import Call
 from chatkit_host.server.runtime.core import JSONResult, process
+from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.sse import to_json
 from chatkit_host.server.runtime.transport import EventStreamResponse
 from chatkit_host.server.runtime.visibility import attachment_not_found, load_attachment
@@ -66,8 +66,8 @@ def _base_url(request: Request, context: AppContext) -> str:
     return (context.settings.public_url or str(request.base_url)).rstrip("/")
 
 
-def _call(request: Request, context: AppContext, session: SessionRecord) -> Call:
-    return Call(context, session, _base_url(request, context), locale=request.headers.get("accept-language"))
+def _runtime_request(request: Request, context: AppContext, session: SessionRecord) -> RuntimeRequest:
+    return RuntimeRequest(context, session, _base_url(request, context), locale=request.headers.get("accept-language"))
 
 
 @router.post(
@@ -77,7 +77,7 @@ def _call(request: Request, context: AppContext, session: SessionRecord) -> Call
 async def chatkit(request: Request) -> Response:
     context, session = await authenticate(request)
     body = await read_body(request, context.settings.max_body_bytes)
-    result = await process(body, _call(request, context, session))
+    result = await process(body, _runtime_request(request, context, session))
     if isinstance(result, JSONResult):
         return Response(result.body, media_type="application/json")
     return EventStreamResponse(result)
@@ -148,13 +148,13 @@ async def upload_direct(request: Request) -> Response:
     _precheck_size(request, session)
     if not _is_multipart(request):
         raise BadRequest("Send the file as multipart/form-data in a field named 'file'.", param="file")
-    call = _call(request, context, session)
+    req = _runtime_request(request, context, session)
     async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("Missing the multipart field 'file'.", param="file", code="missing_required_parameter")
         mime = upload.content_type or "application/octet-stream"
-        attachment = await attachments.upload_direct(call, upload.filename or "file", mime, _chunks(upload))
+        attachment = await attachments.upload_direct(req, upload.filename or "file", mime, _chunks(upload))
     return Response(to_json(attachment), media_type="application/json")
 
 
@@ -177,15 +177,15 @@ async def upload_two_phase(
     context, session = await _signed_or_bearer(request, attachment_id, "upload", session_id, sig)
     record = await load_attachment(context.store, session, attachment_id)
     _precheck_size(request, session)
-    call = _call(request, context, session)
+    req = _runtime_request(request, context, session)
     if _is_multipart(request):
         async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise BadRequest("Missing the multipart field 'file'.", param="file", code="missing_required_parameter")
-            attachment = await attachments.receive(call, record, _chunks(upload))
+            attachment = await attachments.receive(req, record, _chunks(upload))
     else:
-        attachment = await attachments.receive(call, record, request.stream())
+        attachment = await attachments.receive(req, record, request.stream())
     return Response(to_json(attachment), media_type="application/json")
 
 

@@ -12,7 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
@@ -24,9 +24,6 @@ from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.records import VersionRecord, WorkflowRecord
 from chatkit_host.server.workflows.state import validate_state
 from chatkit_host.server.workflows.store import WorkflowStore
-
-if TYPE_CHECKING:
-    from chatkit_host.server.workflows.writer import RunWriter
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +66,8 @@ class WorkflowRegistry:
         self.router = router
         self._compiled: dict[tuple[str, int], CompiledWorkflow] = {}
         self._default: CompiledWorkflow | None = None
-        #: Stores finished runs in the background; readers of traces flush it first.
-        self.writer: RunWriter | None = None
+        # No run writer here: the registry never used the one it was handed after construction; the trace
+        # readers get it from ``AppContext.run_writer`` (``server/app.py``).
 
     # -- sessions ---------------------------------------------------------------------------------------
 
