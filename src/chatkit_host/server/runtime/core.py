@@ -51,7 +51,7 @@ from chatkit_host.server import ids
 from chatkit_host.server.attachments.storage import delete_thread_with_files
 from chatkit_host.server.errors import BadRequest, ThreadInputRefused
 from chatkit_host.server.http.plumbing import validation_to_bad_request
-from chatkit_host.server.runtime import attachments
+from chatkit_host.server.runtime import uploads
 from chatkit_host.server.runtime.convert import (
     item_from_record,
     thread_metadata,
@@ -142,9 +142,9 @@ async def process(body: bytes, req: RuntimeRequest) -> StreamingResult | JSONRes
             p3 = parsed.params
             return JSONResult(await _feedback(req, p3.thread_id, p3.item_ids, p3.kind))
         case AttachmentsCreateReq():
-            return JSONResult(to_json(await attachments.create(req, parsed.params)))
+            return JSONResult(to_json(await uploads.create(req, parsed.params)))
         case AttachmentsDeleteReq():
-            await attachments.delete(req, parsed.params.attachment_id)
+            await uploads.delete(req, parsed.params.attachment_id)
             return JSONResult(EMPTY)
         case InputTranscribeReq():
             return JSONResult(to_json(await transcribe(req, parsed.params)))
@@ -189,7 +189,7 @@ def _message_plan(
         thread_id=record.id,
         created_at=datetime.now(),
         content=message.content,
-        attachments=[attachments.to_wire(req, a) for a in attached],
+        attachments=[uploads.to_wire(req, a) for a in attached],
         quoted_text=message.quoted_text,
         inference_options=message.inference_options,
     )
@@ -198,7 +198,7 @@ def _message_plan(
 
 
 async def _create_thread(req: RuntimeRequest, message: UserMessageInput) -> TurnPlan:
-    files = await attachments.for_message(req, message.attachments, None)
+    files = await uploads.for_message(req, message.attachments, None)
     now = req.now
     session = req.session
     record = ThreadRecord(
@@ -218,7 +218,7 @@ async def _create_thread(req: RuntimeRequest, message: UserMessageInput) -> Turn
 
 async def _add_message(req: RuntimeRequest, thread_id: str, message: UserMessageInput) -> TurnPlan:
     record = await _open_thread(req, thread_id)
-    files = await attachments.for_message(req, message.attachments, record.id)
+    files = await uploads.for_message(req, message.attachments, record.id)
     return _message_plan(req, record, message, files, new=False)
 
 
@@ -298,7 +298,7 @@ def _page_size(limit: int | None) -> int:
 
 
 def _items_page(req: RuntimeRequest, records: list[ItemRecord], has_more: bool) -> Page[ThreadItem]:
-    data = [attachments.refresh_previews(req, item_from_record(r)) for r in records]
+    data = [uploads.refresh_previews(req, item_from_record(r)) for r in records]
     return Page[ThreadItem](data=data, has_more=has_more, after=data[-1].id if has_more and data else None)
 
 

@@ -1,7 +1,10 @@
 """Running a turn as a stream: persist what the events say, send them, and keep state on interruption.
 
-Everything that can be checked before the first byte (thread exists, is visible, takes input) is checked by
-``core`` and answered as a JSON error; once this generator runs, failures become ``error`` events.
+:class:`TurnStream` runs any :class:`~chatkit_host.server.runtime.plan.TurnPlan` the same way: the plan's
+first writes and their announcements, ``stream_options``, the responder's events (saved as they say), then
+the thread's title and status. Everything that can be checked before the first byte (thread exists, is
+visible, takes input) is checked by ``core`` and answered as a JSON error; once this generator runs,
+failures become ``error`` events.
 """
 
 from __future__ import annotations

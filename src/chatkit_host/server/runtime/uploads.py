@@ -1,4 +1,7 @@
-"""Attachments: metadata in the store, bytes in ``AppContext.files``, limits from the session.
+"""The runtime's attachment requests and uploads: metadata in the store, bytes in ``AppContext.files``.
+
+Limits come from the session. (Named apart from the ``server/attachments/`` package, the storage and expiry
+both edges use.)
 
 URLs handed to the browser (upload targets, image previews) are signed for the session that asked: an
 ``<img src>`` cannot send a Bearer header. The key is the session's secret hash, which lives in the shared
