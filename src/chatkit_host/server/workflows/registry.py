@@ -18,7 +18,8 @@ import yaml
 
 from chatkit_host.server import ids
 from chatkit_host.server.errors import BadRequest, NotFound
-from chatkit_host.server.workflows.definition import CompiledWorkflow, builtin_default, compile_source, sha256
+from chatkit_host.server.workflows.compile import compile_source, format_of
+from chatkit_host.server.workflows.definition import CompiledWorkflow, builtin_default, sha256
 from chatkit_host.server.workflows.mcp_servers import close_server
 from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.records import VersionRecord, WorkflowRecord
@@ -48,14 +49,6 @@ def _version_number(workflow_id: str, version: str) -> int:
             code="workflow_version_not_found",
         )
     return int(version)
-
-
-def format_of(path: Path) -> str:
-    if path.suffix in (".yaml", ".yml"):
-        return "yaml"
-    if path.suffix == ".py":
-        return "python"
-    raise ValueError(f"{path}: a workflow file ends in .yaml, .yml or .py")
 
 
 class WorkflowRegistry:
