@@ -13,6 +13,7 @@ import pytest
 from agents import Agent
 
 from chatkit_host.server.settings import Settings
+from chatkit_host.server.workflows import single_call
 from chatkit_host.server.workflows.definition import compile_python
 from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.yaml_definition import compile_yaml
@@ -264,3 +265,15 @@ def test_fast_path_on_the_offline_model(make_server: MakeServer) -> None:
         "agent",
         "model",
     ]
+
+
+def test_borrowed_sdk_helpers_fit_the_installed_sdk_and_a_changed_signature_is_refused() -> None:
+    # The installed openai-agents must still take our calls, or every text-only turn silently goes slow.
+    assert single_call.SDK_INTERNALS_FOUND
+
+    def helper(kind: str, event: object, *, trace_include_sensitive_data: bool) -> None: ...
+
+    assert single_call.calls_fit([(helper, 2, ("trace_include_sensitive_data",))])
+    assert not single_call.calls_fit([(helper, 2, ())])  # a new required keyword
+    assert not single_call.calls_fit([(helper, 3, ("trace_include_sensitive_data",))])  # one positional fewer
+    assert not single_call.calls_fit([(helper, 2, ("include_data",))])  # a renamed keyword

@@ -146,3 +146,43 @@ def test_export_model_failure_ends_the_streamed_turn_with_an_error_event(
     assert fake_openai.requests[1].body["stream"] is True
     [trace] = traces(server, thread_id=thread_id)
     assert trace["status"] == "error"
+
+
+GUARDED_EXPORT = """
+from agents import Agent, GuardrailFunctionOutput, Runner, input_guardrail
+from pydantic import BaseModel
+
+
+class WorkflowInput(BaseModel):
+    input_as_text: str
+
+
+@input_guardrail(run_in_parallel=False)
+async def no_secrets(ctx, agent, text):
+    blocked = "secret" in str(text)
+    return GuardrailFunctionOutput(output_info={"message": "No secrets here."}, tripwire_triggered=blocked)
+
+
+helper = Agent(name="Helper", instructions="Help.", model="fake-small", input_guardrails=[no_secrets])
+
+
+async def run_workflow(workflow_input: WorkflowInput):
+    result = await Runner.run(helper, workflow_input.input_as_text)
+    return {"output_text": result.final_output}
+"""
+
+
+def test_export_guardrail_replaces_the_reply_with_its_message(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
+    server = make_server(openai_base_url=fake_openai.base_url + "/v1", openai_api="chat_completions")
+    publish(server, GUARDED_EXPORT, "guarded", fmt="python")
+    rt = runtime(server, {"id": "guarded"})
+    fake_openai.script(Reply(text="Happy to help."))
+    _, events = rt.create_thread("hello")
+    assert reply_text(events) == "Happy to help."
+
+    thread_id, events = rt.create_thread("my secret is 42")
+    assert reply_text(events) == "No secrets here."
+    assert len(fake_openai.requests) == 1  # the guardrail ran before the model
+    assert [e.type for e in events if e.type == "error"] == []
+    [trace] = traces(server, thread_id=thread_id)
+    assert trace["status"] == "guardrail"

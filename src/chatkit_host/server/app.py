@@ -61,8 +61,11 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
             settings=settings,
             store=store,
             admin_keys=AdminKeys(keys.keys),
-            workflows=workflows.registry,
+            registry=workflows.registry,
             files=make_file_storage(settings, store),
+            models=workflows.models,
+            workflow_store=workflows.store,
+            run_writer=workflows.writer,
             responder=responder or workflows.engine,
             limiter=make_rate_limiter(settings.redis_url, settings.data_dir if settings.workers > 1 else None),
         )

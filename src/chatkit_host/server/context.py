@@ -13,8 +13,11 @@ from chatkit_host.server.sessions.watch import SessionWatcher
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import Store
 from chatkit_host.server.turn import Responder
+from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.offline import OfflineResponder
 from chatkit_host.server.workflows.registry import WorkflowRegistry
+from chatkit_host.server.workflows.store import WorkflowStore
+from chatkit_host.server.workflows.writer import RunWriter
 
 
 @dataclass
@@ -22,8 +25,17 @@ class AppContext:
     settings: Settings
     store: Store
     admin_keys: AdminKeys
-    workflows: WorkflowRegistry
+    #: Which workflows exist and their compiled versions (sessions resolve through it, turns load from it).
+    registry: WorkflowRegistry
     files: FileStorage
+    #: The parts of the workflow side other handlers use, held here so no caller reaches through the registry
+    #: (``server/app.py`` fills them from ``open_workflows``). The model router: None only in a context built
+    #: without a workflow side.
+    models: ModelRouter | None = None
+    #: Published workflows, versions, traces and usage (the admin API reads them).
+    workflow_store: WorkflowStore | None = None
+    #: Stores finished runs in the background; readers of traces flush it first.
+    run_writer: RunWriter | None = None
     clock: Callable[[], float] = field(default=time.time)
     #: Produces the answers streamed by ``POST /chatkit``; the workflow engine replaces the offline one.
     responder: Responder = field(default_factory=OfflineResponder)

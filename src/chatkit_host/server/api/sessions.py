@@ -46,7 +46,7 @@ async def create(context: AppContext, scope: Scope, receive: Receive) -> bytes:
     raw = await receive_body(receive, header(scope, b"content-length"), context.settings.max_body_bytes)
     body = parse_model(CreateSessionBody, decode_json(raw))
     now = context.clock()
-    record, secret = await create_session(context.store, context.workflows, body, now)
+    record, secret = await create_session(context.store, context.registry, body, now)
     return orjson.dumps(session_to_rest(record, now, client_secret=secret))
 
 

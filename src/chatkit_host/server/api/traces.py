@@ -69,9 +69,9 @@ def trace_to_rest(trace: TraceRecord, spans: list[SpanRecord] | None = None) -> 
 
 async def _store(context: AppContext) -> WorkflowStore:
     """The store, once every run that finished in this process is written."""
-    if context.workflows.writer is not None:
-        await context.workflows.writer.flush()
-    store = context.workflows.store
+    if context.run_writer is not None:
+        await context.run_writer.flush()
+    store = context.workflow_store
     assert store is not None
     return store
 

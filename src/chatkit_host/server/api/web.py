@@ -145,7 +145,7 @@ PlaygroundContext = Annotated[AppContext, Depends(playground_context)]
 @router.get("/playground/config", summary="What the playground page may offer.")
 async def playground_config(context: PlaygroundContext) -> Response:
     workflows: list[dict[str, Any]] = [{"id": DEFAULT_WORKFLOW_ID, "name": "Built-in"}]
-    store = context.workflows.store
+    store = context.workflow_store
     if store is not None:
         page = await store.list_workflows(after=None, before=None, limit=100, order="desc", include_archived=False)
         workflows += [{"id": w.id, "name": w.name} for w in page.data if w.latest_version is not None]
@@ -157,5 +157,5 @@ async def playground_session(request: Request, context: PlaygroundContext) -> Re
     _check_same_origin(request)
     body = parse_model(CreateSessionBody, await read_json(request, context.settings.max_body_bytes))
     now = context.clock()
-    record, secret = await create_session(context.store, context.workflows, body, now)
+    record, secret = await create_session(context.store, context.registry, body, now)
     return json_response(session_to_rest(record, now, client_secret=secret))

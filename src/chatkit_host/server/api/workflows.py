@@ -84,7 +84,7 @@ def _default_workflow() -> dict[str, Any]:
 
 
 def _default_version(context: AppContext) -> dict[str, Any]:
-    router = context.workflows.router
+    router = context.models
     return {
         "id": "wfv_default",
         "object": "chatkit.workflow.version",
@@ -103,7 +103,7 @@ def _default_version(context: AppContext) -> dict[str, Any]:
 
 
 def _store(context: AppContext) -> WorkflowStore:
-    store = context.workflows.store
+    store = context.workflow_store
     assert store is not None
     return store
 
@@ -147,7 +147,7 @@ def _concurrent_publish_as_conflict() -> Iterator[None]:
 async def publish(request: Request, context: AdminContext) -> Response:
     body = parse_model(PublishWorkflowBody, await read_json(request, context.settings.max_body_bytes))
     with _concurrent_publish_as_conflict():
-        workflow, version = await context.workflows.publish(
+        workflow, version = await context.registry.publish(
             body.id, body.name, body.format, body.source, body.make_latest, context.clock()
         )
     return json_response(version_to_rest(version, workflow.latest_version, with_source=False))
@@ -178,7 +178,7 @@ async def publish_version(workflow_id: str, request: Request, context: AdminCont
     body = parse_model(PublishVersionBody, await read_json(request, context.settings.max_body_bytes))
     await _get(context, workflow_id)
     with _concurrent_publish_as_conflict():
-        workflow, version = await context.workflows.publish(
+        workflow, version = await context.registry.publish(
             workflow_id, None, body.format, body.source, body.make_latest, context.clock()
         )
     return json_response(version_to_rest(version, workflow.latest_version, with_source=False))

@@ -8,7 +8,7 @@ as an ``APIError`` the route renders as a 4xx JSON error.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import assert_never
@@ -25,10 +25,11 @@ from chatkit.types import (
     Page,
     StructuredInputItem,
     Thread,
-    ThreadCreatedEvent,
+    ThreadAddClientToolOutputParams,
+    ThreadAddStructuredInputParams,
+    ThreadCustomActionParams,
     ThreadItem,
-    ThreadItemDoneEvent,
-    ThreadItemReplacedEvent,
+    ThreadRetryAfterItemParams,
     ThreadsAddClientToolOutputReq,
     ThreadsAddStructuredInputReq,
     ThreadsAddUserMessageReq,
@@ -39,7 +40,6 @@ from chatkit.types import (
     ThreadsListReq,
     ThreadsRetryAfterItemReq,
     ThreadsSyncCustomActionReq,
-    ThreadStreamEvent,
     ThreadsUpdateReq,
     UserMessageInput,
     UserMessageItem,
@@ -51,22 +51,21 @@ from chatkit_host.server import ids
 from chatkit_host.server.attachments.storage import delete_thread_with_files
 from chatkit_host.server.errors import BadRequest, ThreadInputRefused
 from chatkit_host.server.http.plumbing import validation_to_bad_request
-from chatkit_host.server.runtime import attachments
-from chatkit_host.server.runtime.call import Call
+from chatkit_host.server.runtime import uploads
 from chatkit_host.server.runtime.convert import (
     item_from_record,
-    item_record,
     thread_metadata,
     thread_response,
 )
+from chatkit_host.server.runtime.plan import Respond, RunAction, SaveFirst, TurnPlan
+from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.sse import to_json
 from chatkit_host.server.runtime.stream import TurnStream
 from chatkit_host.server.runtime.structured import apply_submission
 from chatkit_host.server.runtime.transcribe import transcribe
-from chatkit_host.server.runtime.visibility import item_not_found, list_threads, load_thread
+from chatkit_host.server.runtime.visibility import item_not_found, load_thread, visible_threads
 from chatkit_host.server.store import AttachmentRecord, FeedbackRecord, ItemRecord, ThreadRecord
 from chatkit_host.server.store.records import HIDDEN_ITEM_TYPES
-from chatkit_host.server.turn import Turn
 
 #: Built once per process; chatkit-python builds one per request, which costs ~3 ms each time.
 REQUEST_ADAPTER: TypeAdapter[ChatKitReq] = TypeAdapter(ChatKitReq)
@@ -111,54 +110,58 @@ def parse(body: bytes) -> ChatKitReq:
         raise validation_to_bad_request(exc) from exc
 
 
-async def process(body: bytes, call: Call) -> StreamingResult | JSONResult:
-    request = parse(body)
-    call.metadata = request.metadata
-    match request:
+async def process(body: bytes, req: RuntimeRequest) -> StreamingResult | JSONResult:
+    parsed = parse(body)
+    req.metadata = parsed.metadata
+    match parsed:
         case ThreadsCreateReq():
-            return StreamingResult(await _create_thread(call, request.params.input))
+            return _stream(req, await _create_thread(req, parsed.params.input))
         case ThreadsAddUserMessageReq():
-            return StreamingResult(await _add_message(call, request.params.thread_id, request.params.input))
+            return _stream(req, await _add_message(req, parsed.params.thread_id, parsed.params.input))
         case ThreadsAddClientToolOutputReq():
-            return StreamingResult(await _tool_output(call, request))
+            return _stream(req, await _tool_output(req, parsed.params))
         case ThreadsAddStructuredInputReq():
-            return StreamingResult(await _structured_input(call, request))
+            return _stream(req, await _structured_input(req, parsed.params))
         case ThreadsRetryAfterItemReq():
-            return StreamingResult(await _retry(call, request))
+            return _stream(req, await _retry(req, parsed.params))
         case ThreadsCustomActionReq():
-            return StreamingResult(await _custom_action(call, request))
+            return _stream(req, await _custom_action(req, parsed.params))
         case ThreadsGetByIdReq():
-            return JSONResult(await _get_thread(call, request.params.thread_id))
+            return JSONResult(await _get_thread(req, parsed.params.thread_id))
         case ThreadsListReq():
-            p = request.params
-            return JSONResult(await _list_threads(call, p.limit, p.order, p.after))
+            p = parsed.params
+            return JSONResult(await _threads_page(req, p.limit, p.order, p.after))
         case ThreadsUpdateReq():
-            return JSONResult(await _update_thread(call, request.params.thread_id, request.params.title))
+            return JSONResult(await _update_thread(req, parsed.params.thread_id, parsed.params.title))
         case ThreadsDeleteReq():
-            return JSONResult(await _delete_thread(call, request.params.thread_id))
+            return JSONResult(await _delete_thread(req, parsed.params.thread_id))
         case ItemsListReq():
-            p2 = request.params
-            return JSONResult(await _list_items(call, p2.thread_id, p2.limit, p2.order, p2.after))
+            p2 = parsed.params
+            return JSONResult(await _list_items(req, p2.thread_id, p2.limit, p2.order, p2.after))
         case ItemsFeedbackReq():
-            p3 = request.params
-            return JSONResult(await _feedback(call, p3.thread_id, p3.item_ids, p3.kind))
+            p3 = parsed.params
+            return JSONResult(await _feedback(req, p3.thread_id, p3.item_ids, p3.kind))
         case AttachmentsCreateReq():
-            return JSONResult(to_json(await attachments.create(call, request.params)))
+            return JSONResult(to_json(await uploads.create(req, parsed.params)))
         case AttachmentsDeleteReq():
-            await attachments.delete(call, request.params.attachment_id)
+            await uploads.delete(req, parsed.params.attachment_id)
             return JSONResult(EMPTY)
         case InputTranscribeReq():
-            return JSONResult(to_json(await transcribe(call, request.params)))
+            return JSONResult(to_json(await transcribe(req, parsed.params)))
         case ThreadsSyncCustomActionReq():
-            record = await load_thread(call.context.store, call.session, request.params.thread_id)
-            await _sender(call, record, request.params.item_id)
+            record = await load_thread(req.context.store, req.session, parsed.params.thread_id)
+            await _sender(req, record, parsed.params.item_id)
             # No responder handles synchronous actions yet: nothing is updated, which the protocol allows.
             return JSONResult(EMPTY)
         case _:
-            assert_never(request)
+            assert_never(parsed)
 
 
-# -- streaming requests ---------------------------------------------------------------------------------
+def _stream(req: RuntimeRequest, plan: TurnPlan) -> StreamingResult:
+    return StreamingResult(TurnStream(req, plan))
+
+
+# -- streaming requests: each handler checks everything, then returns the plan ``TurnStream`` runs ------------
 
 
 def _require_open(record: ThreadRecord) -> None:
@@ -171,62 +174,33 @@ def _require_open(record: ThreadRecord) -> None:
         )
 
 
-def _respond(call: Call) -> Callable[[Turn], AsyncIterator[ThreadStreamEvent]]:
-    responder = call.context.responder
-    return lambda turn: responder.respond(turn)
+async def _open_thread(req: RuntimeRequest, thread_id: str) -> ThreadRecord:
+    record = await load_thread(req.context.store, req.session, thread_id)
+    _require_open(record)
+    return record
 
 
-class _Cell:
-    """The user item a prelude builds, read by the stream once the prelude ran."""
-
-    def __init__(self, item: UserMessageItem | None = None) -> None:
-        self.item = item
-
-    def __call__(self) -> UserMessageItem | None:
-        return self.item
-
-
-def _message_prelude(
-    call: Call,
-    record: ThreadRecord,
-    message: UserMessageInput,
-    files: list[AttachmentRecord],
-    cell: _Cell,
-    *,
-    new: bool,
-) -> Callable[[], AsyncIterator[ThreadStreamEvent]]:
-    store = call.context.store
-
-    async def prelude() -> AsyncIterator[ThreadStreamEvent]:
-        attached = [dataclasses.replace(a, thread_id=record.id) for a in files]
-        item = UserMessageItem(
-            id=ids.new_id(ids.ITEM),
-            thread_id=record.id,
-            created_at=datetime.now(),
-            content=message.content,
-            attachments=[attachments.to_wire(call, a) for a in attached],
-            quoted_text=message.quoted_text,
-            inference_options=message.inference_options,
-        )
-        # One transaction: a new thread never exists without the message that started it.
-        await store.save_records(
-            thread=record if new else None,
-            attachments=attached,
-            items=[item_record(item)],
-            touch_thread_at=None if new else call.now,
-        )
-        cell.item = item
-        if new:
-            yield ThreadCreatedEvent(thread=thread_response(thread_metadata(record)))
-        yield ThreadItemDoneEvent(item=item)
-
-    return prelude
+def _message_plan(
+    req: RuntimeRequest, record: ThreadRecord, message: UserMessageInput, files: list[AttachmentRecord], *, new: bool
+) -> TurnPlan:
+    attached = tuple(dataclasses.replace(a, thread_id=record.id) for a in files)
+    item = UserMessageItem(
+        id=ids.new_id(ids.ITEM),
+        thread_id=record.id,
+        created_at=datetime.now(),
+        content=message.content,
+        attachments=[uploads.to_wire(req, a) for a in attached],
+        quoted_text=message.quoted_text,
+        inference_options=message.inference_options,
+    )
+    save = SaveFirst(thread=record if new else None, message=item, attachments=attached)
+    return TurnPlan(record, item, save, Respond())
 
 
-async def _create_thread(call: Call, message: UserMessageInput) -> TurnStream:
-    files = await attachments.for_message(call, message.attachments, None)
-    now = call.now
-    session = call.session
+async def _create_thread(req: RuntimeRequest, message: UserMessageInput) -> TurnPlan:
+    files = await uploads.for_message(req, message.attachments, None)
+    now = req.now
+    session = req.session
     record = ThreadRecord(
         id=ids.new_id(ids.THREAD),
         user=session.user,
@@ -239,32 +213,25 @@ async def _create_thread(call: Call, message: UserMessageInput) -> TurnStream:
         workflow_id=session.workflow_id,
         workflow_version=session.workflow_version,
     )
-    cell = _Cell()
-    prelude = _message_prelude(call, record, message, files, cell, new=True)
-    return TurnStream(call, record, thread_metadata(record), prelude=prelude, source=_respond(call), user_item=cell)
+    return _message_plan(req, record, message, files, new=True)
 
 
-async def _add_message(call: Call, thread_id: str, message: UserMessageInput) -> TurnStream:
-    record = await load_thread(call.context.store, call.session, thread_id)
-    _require_open(record)
-    files = await attachments.for_message(call, message.attachments, record.id)
-    cell = _Cell()
-    prelude = _message_prelude(call, record, message, files, cell, new=False)
-    return TurnStream(call, record, thread_metadata(record), prelude=prelude, source=_respond(call), user_item=cell)
+async def _add_message(req: RuntimeRequest, thread_id: str, message: UserMessageInput) -> TurnPlan:
+    record = await _open_thread(req, thread_id)
+    files = await uploads.for_message(req, message.attachments, record.id)
+    return _message_plan(req, record, message, files, new=False)
 
 
-async def _item(call: Call, record: ThreadRecord, item_id: str) -> ThreadItem:
-    found = await call.context.store.get_item(record.id, item_id) if ids.is_valid(item_id, ids.ITEM) else None
+async def _item(req: RuntimeRequest, record: ThreadRecord, item_id: str) -> ThreadItem:
+    found = await req.context.store.get_item(record.id, item_id) if ids.is_valid(item_id, ids.ITEM) else None
     if found is None or found.type in HIDDEN_ITEM_TYPES:
         raise item_not_found(item_id)
     return item_from_record(found)
 
 
-async def _tool_output(call: Call, request: ThreadsAddClientToolOutputReq) -> TurnStream:
-    store = call.context.store
-    record = await load_thread(store, call.session, request.params.thread_id)
-    _require_open(record)
-    recent = await store.list_items(
+async def _tool_output(req: RuntimeRequest, params: ThreadAddClientToolOutputParams) -> TurnPlan:
+    record = await _open_thread(req, params.thread_id)
+    recent = await req.context.store.list_items(
         record.id, after=None, before=None, limit=TOOL_CALL_LOOKBACK, order="desc", exclude_types=HIDDEN_ITEM_TYPES
     )
     pending = [
@@ -274,83 +241,49 @@ async def _tool_output(call: Call, request: ThreadsAddClientToolOutputReq) -> Tu
     ]
     if not pending:
         raise BadRequest(
-            f"Thread '{record.id}' has no pending client tool call to answer.",
+            f"Thread '{record.id}' has no pending client tool req to answer.",
             param="thread_id",
             code="no_pending_tool_call",
         )
     answered, stale = pending[0], pending[1:]
-    done = answered.model_copy(update={"status": "completed", "output": request.params.result})
-
-    async def prelude() -> AsyncIterator[ThreadStreamEvent]:
-        await store.save_item(item_record(done), touch_thread_at=call.now)
-        for item in stale:  # an unanswered older call would confuse the next model turn
-            await store.delete_item(record.id, item.id)
-        return
-        yield  # pragma: no cover - makes this an async generator
-
-    return TurnStream(call, record, thread_metadata(record), prelude=prelude, source=_respond(call), user_item=_Cell())
+    done = answered.model_copy(update={"status": "completed", "output": params.result})
+    # An unanswered older req would confuse the next model turn: it goes.
+    save = SaveFirst(items=(done,), deleted=tuple(item.id for item in stale))
+    return TurnPlan(record, None, save, Respond())
 
 
-async def _structured_input(call: Call, request: ThreadsAddStructuredInputReq) -> TurnStream:
-    record = await load_thread(call.context.store, call.session, request.params.thread_id)
-    _require_open(record)
-    item = await _item(call, record, request.params.item_id)
+async def _structured_input(req: RuntimeRequest, params: ThreadAddStructuredInputParams) -> TurnPlan:
+    record = await _open_thread(req, params.thread_id)
+    item = await _item(req, record, params.item_id)
     if not isinstance(item, StructuredInputItem) or item.status != "pending":
         raise BadRequest(
             f"Item '{item.id}' is not a pending structured input.", param="item_id", code="not_pending_structured_input"
         )
-    answered = apply_submission(item, request.params.input)
-    respond = _respond(call)
-
-    async def source(turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
-        yield ThreadItemReplacedEvent(item=answered)
-        async for event in respond(turn):
-            yield event
-
-    return TurnStream(call, record, thread_metadata(record), prelude=None, source=source, user_item=_Cell())
+    answered = apply_submission(item, params.input)
+    return TurnPlan(record, None, SaveFirst(), Respond(replaced=answered))
 
 
-async def _retry(call: Call, request: ThreadsRetryAfterItemReq) -> TurnStream:
-    store = call.context.store
-    record = await load_thread(store, call.session, request.params.thread_id)
-    _require_open(record)
-    item = await _item(call, record, request.params.item_id)
+async def _retry(req: RuntimeRequest, params: ThreadRetryAfterItemParams) -> TurnPlan:
+    record = await _open_thread(req, params.thread_id)
+    item = await _item(req, record, params.item_id)
     if not isinstance(item, UserMessageItem):
         raise BadRequest(f"Item '{item.id}' is not a user message.", param="item_id", code="not_a_user_message")
-
-    async def prelude() -> AsyncIterator[ThreadStreamEvent]:
-        await store.delete_items_after(record.id, item.id)
-        return
-        yield  # pragma: no cover - makes this an async generator
-
-    return TurnStream(
-        call, record, thread_metadata(record), prelude=prelude, source=_respond(call), user_item=_Cell(item)
-    )
+    return TurnPlan(record, item, SaveFirst(delete_after=item.id), Respond())
 
 
-async def _sender(call: Call, record: ThreadRecord, item_id: str | None) -> WidgetItem | None:
+async def _sender(req: RuntimeRequest, record: ThreadRecord, item_id: str | None) -> WidgetItem | None:
     if item_id is None:
         return None
-    item = await _item(call, record, item_id)
+    item = await _item(req, record, item_id)
     if not isinstance(item, WidgetItem):
         raise BadRequest(f"Item '{item_id}' is not a widget.", param="item_id", code="not_a_widget")
     return item
 
 
-async def _custom_action(call: Call, request: ThreadsCustomActionReq) -> TurnStream:
-    record = await load_thread(call.context.store, call.session, request.params.thread_id)
-    _require_open(record)
-    sender = await _sender(call, record, request.params.item_id)
-    responder = call.context.responder
-    action = request.params.action
-    return TurnStream(
-        call,
-        record,
-        thread_metadata(record),
-        prelude=None,
-        source=lambda turn: responder.action(turn, action, sender),
-        user_item=_Cell(),
-    )
+async def _custom_action(req: RuntimeRequest, params: ThreadCustomActionParams) -> TurnPlan:
+    record = await _open_thread(req, params.thread_id)
+    sender = await _sender(req, record, params.item_id)
+    return TurnPlan(record, None, SaveFirst(), RunAction(params.action, sender))
 
 
 # -- JSON requests --------------------------------------------------------------------------------------
@@ -364,46 +297,46 @@ def _page_size(limit: int | None) -> int:
     return min(limit, MAX_PAGE)
 
 
-def _items_page(call: Call, records: list[ItemRecord], has_more: bool) -> Page[ThreadItem]:
-    data = [attachments.refresh_previews(call, item_from_record(r)) for r in records]
+def _items_page(req: RuntimeRequest, records: list[ItemRecord], has_more: bool) -> Page[ThreadItem]:
+    data = [uploads.refresh_previews(req, item_from_record(r)) for r in records]
     return Page[ThreadItem](data=data, has_more=has_more, after=data[-1].id if has_more and data else None)
 
 
-async def _get_thread(call: Call, thread_id: str) -> bytes:
-    store = call.context.store
-    record = await load_thread(store, call.session, thread_id)
+async def _get_thread(req: RuntimeRequest, thread_id: str) -> bytes:
+    store = req.context.store
+    record = await load_thread(store, req.session, thread_id)
     page = await store.list_items(
         record.id, after=None, before=None, limit=DEFAULT_PAGE, order="asc", exclude_types=HIDDEN_ITEM_TYPES
     )
-    return to_json(thread_response(thread_metadata(record), _items_page(call, page.data, page.has_more)))
+    return to_json(thread_response(thread_metadata(record), _items_page(req, page.data, page.has_more)))
 
 
-async def _list_threads(call: Call, limit: int | None, order: str, after: str | None) -> bytes:
+async def _threads_page(req: RuntimeRequest, limit: int | None, order: str, after: str | None) -> bytes:
     size = _page_size(limit)
-    page = await list_threads(call.context.store, call.session, after=after, limit=size, order=order)
+    page = await visible_threads(req.context.store, req.session, after=after, limit=size, order=order)
     data = [thread_response(thread_metadata(r)) for r in page.data]
     after_id = data[-1].id if page.has_more and data else None
     return to_json(Page[Thread](data=data, has_more=page.has_more, after=after_id))
 
 
-async def _update_thread(call: Call, thread_id: str, title: str) -> bytes:
-    store = call.context.store
-    record = await load_thread(store, call.session, thread_id)
-    record = dataclasses.replace(record, title=title.strip()[:512] or None, updated_at=call.now)
+async def _update_thread(req: RuntimeRequest, thread_id: str, title: str) -> bytes:
+    store = req.context.store
+    record = await load_thread(store, req.session, thread_id)
+    record = dataclasses.replace(record, title=title.strip()[:512] or None, updated_at=req.now)
     await store.save_thread(record)
     return to_json(thread_response(thread_metadata(record)))
 
 
-async def _delete_thread(call: Call, thread_id: str) -> bytes:
-    store = call.context.store
-    record = await load_thread(store, call.session, thread_id)
-    await delete_thread_with_files(store, call.context.files, record.id)
+async def _delete_thread(req: RuntimeRequest, thread_id: str) -> bytes:
+    store = req.context.store
+    record = await load_thread(store, req.session, thread_id)
+    await delete_thread_with_files(store, req.context.files, record.id)
     return EMPTY
 
 
-async def _list_items(call: Call, thread_id: str, limit: int | None, order: str, after: str | None) -> bytes:
-    store = call.context.store
-    record = await load_thread(store, call.session, thread_id)
+async def _list_items(req: RuntimeRequest, thread_id: str, limit: int | None, order: str, after: str | None) -> bytes:
+    store = req.context.store
+    record = await load_thread(store, req.session, thread_id)
     if after is not None and not ids.is_valid(after, ids.ITEM):
         raise BadRequest(f"Invalid 'after': '{after}' is not an item id.", param="params.after", code="invalid_cursor")
     page = await store.list_items(
@@ -414,17 +347,17 @@ async def _list_items(call: Call, thread_id: str, limit: int | None, order: str,
         order="asc" if order == "asc" else "desc",
         exclude_types=HIDDEN_ITEM_TYPES,
     )
-    return to_json(_items_page(call, page.data, page.has_more))
+    return to_json(_items_page(req, page.data, page.has_more))
 
 
-async def _feedback(call: Call, thread_id: str, item_ids: list[str], kind: FeedbackKind) -> bytes:
-    store = call.context.store
-    record = await load_thread(store, call.session, thread_id)
+async def _feedback(req: RuntimeRequest, thread_id: str, item_ids: list[str], kind: FeedbackKind) -> bytes:
+    store = req.context.store
+    record = await load_thread(store, req.session, thread_id)
     if not item_ids:
         raise BadRequest("'item_ids' must name at least one item.", param="params.item_ids", code="invalid_value")
     for item_id in item_ids:
-        await _item(call, record, item_id)
-    now = call.now
+        await _item(req, record, item_id)
+    now = req.now
     await store.add_feedback(
         [
             FeedbackRecord(
@@ -432,8 +365,8 @@ async def _feedback(call: Call, thread_id: str, item_ids: list[str], kind: Feedb
                 thread_id=record.id,
                 item_id=item_id,
                 kind=kind,
-                user=call.session.user,
-                session_id=call.session.id,
+                user=req.session.user,
+                session_id=req.session.id,
                 created_at=now,
             )
             for item_id in dict.fromkeys(item_ids)

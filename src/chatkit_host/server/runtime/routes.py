@@ -1,7 +1,7 @@
 """HTTP routes of the runtime: ``POST /chatkit`` and the attachment upload/preview URLs it hands out.
 
 Authentication is the session's client secret (``Authorization: Bearer``); URLs meant for the browser
-(upload targets, ``<img>`` previews) may instead carry a signature bound to the session (see attachments.py).
+(upload targets, ``<img>`` previews) may instead carry a signature bound to the session (see uploads.py).
 Every authenticated runtime request counts against the session's per-minute budget.
 """
 
@@ -19,10 +19,10 @@ from starlette.types import Message
 from chatkit_host.server.context import AppContext
 from chatkit_host.server.errors import AuthenticationFailed, BadRequest, RateLimited
 from chatkit_host.server.http.plumbing import bearer_token, get_context, read_body
-from chatkit_host.server.runtime import attachments
+from chatkit_host.server.runtime import uploads
 from chatkit_host.server.runtime.auth import session_by_id, session_for_secret
-from chatkit_host.server.runtime.call import Call
 from chatkit_host.server.runtime.core import JSONResult, process
+from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.sse import to_json
 from chatkit_host.server.runtime.transport import EventStreamResponse
 from chatkit_host.server.runtime.visibility import attachment_not_found, load_attachment
@@ -66,8 +66,8 @@ def _base_url(request: Request, context: AppContext) -> str:
     return (context.settings.public_url or str(request.base_url)).rstrip("/")
 
 
-def _call(request: Request, context: AppContext, session: SessionRecord) -> Call:
-    return Call(context, session, _base_url(request, context), locale=request.headers.get("accept-language"))
+def _runtime_request(request: Request, context: AppContext, session: SessionRecord) -> RuntimeRequest:
+    return RuntimeRequest(context, session, _base_url(request, context), locale=request.headers.get("accept-language"))
 
 
 @router.post(
@@ -77,7 +77,7 @@ def _call(request: Request, context: AppContext, session: SessionRecord) -> Call
 async def chatkit(request: Request) -> Response:
     context, session = await authenticate(request)
     body = await read_body(request, context.settings.max_body_bytes)
-    result = await process(body, _call(request, context, session))
+    result = await process(body, _runtime_request(request, context, session))
     if isinstance(result, JSONResult):
         return Response(result.body, media_type="application/json")
     return EventStreamResponse(result)
@@ -95,7 +95,7 @@ async def _signed_or_bearer(
     context = get_context(request)
     now = context.clock()
     session = await session_by_id(context.store, session_id, now)
-    if session is None or not attachments.check_signature(session, attachment_id, purpose, sig):
+    if session is None or not uploads.check_signature(session, attachment_id, purpose, sig):
         raise AuthenticationFailed(
             "This attachment URL is invalid, or its session has expired or was cancelled.", code="invalid_signature"
         )
@@ -111,9 +111,9 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 
 def _precheck_size(request: Request, session: SessionRecord) -> None:
     declared = request.headers.get("content-length")
-    limit = session.max_file_size_mb * attachments.MB + MULTIPART_SLACK
+    limit = session.max_file_size_mb * uploads.MB + MULTIPART_SLACK
     if declared and declared.isdigit() and int(declared) > limit:
-        raise attachments.too_large(session)
+        raise uploads.too_large(session)
 
 
 def _bounded(request: Request, session: SessionRecord) -> Request:
@@ -122,7 +122,7 @@ def _bounded(request: Request, session: SessionRecord) -> Request:
     Starlette spools a multipart file before we see it; without this a chunked upload with no
     Content-Length could make it spool any amount of data.
     """
-    limit = session.max_file_size_mb * attachments.MB + MULTIPART_SLACK
+    limit = session.max_file_size_mb * uploads.MB + MULTIPART_SLACK
     received = 0
 
     async def receive() -> Message:
@@ -131,7 +131,7 @@ def _bounded(request: Request, session: SessionRecord) -> Request:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise attachments.too_large(session)
+                raise uploads.too_large(session)
         return message
 
     return Request(request.scope, receive)
@@ -144,17 +144,17 @@ def _is_multipart(request: Request) -> bool:
 @router.post("/chatkit/upload", summary="Direct upload: multipart/form-data with a 'file' field.")
 async def upload_direct(request: Request) -> Response:
     context, session = await authenticate(request)
-    attachments.require_uploads(session)
+    uploads.require_uploads(session)
     _precheck_size(request, session)
     if not _is_multipart(request):
         raise BadRequest("Send the file as multipart/form-data in a field named 'file'.", param="file")
-    call = _call(request, context, session)
+    req = _runtime_request(request, context, session)
     async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("Missing the multipart field 'file'.", param="file", code="missing_required_parameter")
         mime = upload.content_type or "application/octet-stream"
-        attachment = await attachments.upload_direct(call, upload.filename or "file", mime, _chunks(upload))
+        attachment = await uploads.upload_direct(req, upload.filename or "file", mime, _chunks(upload))
     return Response(to_json(attachment), media_type="application/json")
 
 
@@ -177,15 +177,15 @@ async def upload_two_phase(
     context, session = await _signed_or_bearer(request, attachment_id, "upload", session_id, sig)
     record = await load_attachment(context.store, session, attachment_id)
     _precheck_size(request, session)
-    call = _call(request, context, session)
+    req = _runtime_request(request, context, session)
     if _is_multipart(request):
         async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise BadRequest("Missing the multipart field 'file'.", param="file", code="missing_required_parameter")
-            attachment = await attachments.receive(call, record, _chunks(upload))
+            attachment = await uploads.receive(req, record, _chunks(upload))
     else:
-        attachment = await attachments.receive(call, record, request.stream())
+        attachment = await uploads.receive(req, record, request.stream())
     return Response(to_json(attachment), media_type="application/json")
 
 
@@ -200,7 +200,7 @@ async def content(
     record = await load_attachment(context.store, session, attachment_id)
     if record.storage_key is None or not await context.files.exists(record.storage_key):
         raise attachment_not_found(attachment_id)
-    image = attachments.is_image(record.mime_type)
+    image = uploads.is_image(record.mime_type)
     headers = {
         "Cache-Control": "private, max-age=300",
         "X-Content-Type-Options": "nosniff",

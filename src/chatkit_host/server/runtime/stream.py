@@ -1,7 +1,10 @@
 """Running a turn as a stream: persist what the events say, send them, and keep state on interruption.
 
-Everything that can be checked before the first byte (thread exists, is visible, takes input) is checked by
-``core`` and answered as a JSON error; once this generator runs, failures become ``error`` events.
+:class:`TurnStream` runs any :class:`~chatkit_host.server.runtime.plan.TurnPlan` the same way: the plan's
+first writes and their announcements, ``stream_options``, the responder's events (saved as they say), then
+the thread's title and status. Everything that can be checked before the first byte (thread exists, is
+visible, takes input) is checked by ``core`` and answered as a JSON error; once this generator runs,
+failures become ``error`` events.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from chatkit.types import (
     SDKHiddenContextItem,
     StreamOptions,
     StreamOptionsEvent,
+    ThreadCreatedEvent,
     ThreadItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
@@ -36,25 +40,22 @@ from chatkit.types import (
 
 from chatkit_host.server import ids
 from chatkit_host.server.errors import APIError
-from chatkit_host.server.runtime.call import Call
 from chatkit_host.server.runtime.convert import (
     item_from_record,
     item_record,
     status_fields,
+    thread_metadata,
     thread_response,
 )
+from chatkit_host.server.runtime.plan import Respond, RunAction, TurnPlan
+from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.sse import frame
 from chatkit_host.server.sessions.watch import Watch
-from chatkit_host.server.store import ThreadRecord
 from chatkit_host.server.store.records import HIDDEN_ITEM_TYPES
 from chatkit_host.server.turn import Turn
 from chatkit_host.server.workflows.history import user_text
 
 logger = logging.getLogger(__name__)
-
-#: Steps that run inside the stream before the responder (saving the thread and the user item).
-Prelude = Callable[[], AsyncIterator[ThreadStreamEvent]]
-Source = Callable[[Turn], AsyncIterator[ThreadStreamEvent]]
 
 HISTORY_PAGE = 200
 #: A turn's history is bounded so one huge thread cannot exhaust memory.
@@ -79,8 +80,8 @@ def fallback_title(text: str) -> str | None:
     return title
 
 
-def make_turn(call: Call, thread: ThreadMetadata, user_item: UserMessageItem | None) -> Turn:
-    store = call.context.store
+def make_turn(req: RuntimeRequest, thread: ThreadMetadata, user_item: UserMessageItem | None) -> Turn:
+    store = req.context.store
     thread_id = thread.id
 
     async def load_history() -> list[ThreadItem]:
@@ -95,13 +96,13 @@ def make_turn(call: Call, thread: ThreadMetadata, user_item: UserMessageItem | N
         return items
 
     return Turn(
-        session=call.session,
+        session=req.session,
         thread=thread,
         input=user_item,
         load_history=load_history,
         new_item_id=lambda _kind: ids.new_id(ids.ITEM),
-        locale=call.locale,
-        metadata=call.metadata,
+        locale=req.locale,
+        metadata=req.metadata,
     )
 
 
@@ -125,35 +126,54 @@ def _apply_update(item: AssistantMessageItem, event: ThreadItemUpdatedEvent) -> 
 class TurnStream:
     """One streamed turn. Iterate :meth:`frames` (in the task that may be cancelled) to get SSE bytes."""
 
-    def __init__(
-        self,
-        call: Call,
-        record: ThreadRecord,
-        thread: ThreadMetadata,
-        *,
-        prelude: Prelude | None,
-        source: Source,
-        user_item: Callable[[], UserMessageItem | None],
-    ) -> None:
-        self.call = call
-        self.record = record
-        self.thread = thread
-        self.prelude = prelude
-        self.source = source
-        self.user_item = user_item
+    def __init__(self, req: RuntimeRequest, plan: TurnPlan) -> None:
+        self.req = req
+        self.plan = plan
+        #: The thread as last saved; ``thread`` is what the responder sees (and may change: status, title).
+        self.record = plan.thread
+        self.thread = thread_metadata(plan.thread)
         self.watch: Watch | None = None
         self._pending: dict[str, AssistantMessageItem] = {}
         self._last_reply = ""
 
+    async def _save_first(self) -> AsyncIterator[ThreadStreamEvent]:
+        """The plan's writes (see ``SaveFirst``), and the events that announce the new thread and message."""
+        save = self.plan.save_first
+        store = self.req.context.store
+        if save.delete_after is not None:
+            await store.delete_items_after(self.record.id, save.delete_after)
+        items = [item_record(item) for item in (save.message, *save.items) if item is not None]
+        if save.thread is not None or save.attachments or items:
+            await store.save_records(
+                thread=save.thread,
+                attachments=save.attachments,
+                items=items,
+                touch_thread_at=None if save.thread is not None or not items else self.req.now,
+            )
+        for item_id in save.deleted:
+            await store.delete_item(self.record.id, item_id)
+        if save.thread is not None:
+            yield ThreadCreatedEvent(thread=thread_response(self.thread))
+        if save.message is not None:
+            yield ThreadItemDoneEvent(item=save.message)
+
+    def _responder_events(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+        responder = self.req.context.responder
+        match self.plan.source:
+            case Respond():
+                return responder.respond(turn)
+            case RunAction(action=action, sender=sender):
+                return responder.action(turn, action, sender)
+
     async def _persist(self, event: ThreadStreamEvent) -> None:
-        store = self.call.context.store
+        store = self.req.context.store
         if isinstance(event, ThreadItemUpdatedEvent):
             pending = self._pending.get(event.item_id)
             if pending is not None:
                 _apply_update(pending, event)
         elif isinstance(event, ThreadItemDoneEvent):
             item = event.item
-            await store.save_records(items=[item_record(item)], touch_thread_at=self.call.now)
+            await store.save_records(items=[item_record(item)], touch_thread_at=self.req.now)
             self._pending.pop(item.id, None)
             if isinstance(item, AssistantMessageItem):
                 self._last_reply = " ".join(part.text for part in item.content)
@@ -161,7 +181,7 @@ class TurnStream:
             if isinstance(event.item, AssistantMessageItem):
                 self._pending[event.item.id] = event.item.model_copy(deep=True)
         elif isinstance(event, ThreadItemReplacedEvent):
-            await store.save_records(items=[item_record(event.item)], touch_thread_at=self.call.now)
+            await store.save_records(items=[item_record(event.item)], touch_thread_at=self.req.now)
             self._pending.pop(event.item.id, None)
         elif isinstance(event, ThreadItemRemovedEvent):
             await store.delete_item(self.thread.id, event.item_id)
@@ -169,10 +189,10 @@ class TurnStream:
 
     async def _save_interrupted(self) -> None:
         """Keep the partial answer, and tell the next turn that it was cut short."""
-        store = self.call.context.store
+        store = self.req.context.store
         for item in self._pending.values():
             if any(part.text.strip() for part in item.content):
-                await store.save_records(items=[item_record(item)], touch_thread_at=self.call.now)
+                await store.save_records(items=[item_record(item)], touch_thread_at=self.req.now)
         self._pending.clear()
         note = SDKHiddenContextItem(
             id=ids.new_id(ids.ITEM), thread_id=self.thread.id, created_at=datetime.now(), content=CANCELLED_NOTE
@@ -182,13 +202,13 @@ class TurnStream:
     async def _thread_changes(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         """Title after the first exchange, and any change the responder made to the thread."""
         thread = self.thread
-        user_item = self.user_item()
+        user_item = self.plan.user_item
         untitled = thread.title is None and self.record.title is None
-        if untitled and user_item is not None and self.call.session.titling_enabled:
+        if untitled and user_item is not None and self.req.session.titling_enabled:
             said = user_text(user_item)
             title: str | None = None
             try:
-                title = await self.call.context.responder.title(turn, said, self._last_reply)
+                title = await self.req.context.responder.title(turn, said, self._last_reply)
             except Exception:  # a failing title model must not fail the answer
                 logger.warning("title generation failed for %s", thread.id, exc_info=True)
             thread.title = (title or "").strip()[:200] or fallback_title(said)
@@ -196,24 +216,28 @@ class TurnStream:
         if thread.title == self.record.title and (status, reason) == (self.record.status, self.record.status_reason):
             return
         self.record = dataclasses.replace(
-            self.record, title=thread.title, status=status, status_reason=reason, updated_at=self.call.now
+            self.record, title=thread.title, status=status, status_reason=reason, updated_at=self.req.now
         )
-        await self.call.context.store.save_records(thread=self.record)
+        await self.req.context.store.save_records(thread=self.record)
         yield ThreadUpdatedEvent(thread=thread_response(thread))
 
     async def frames(self) -> AsyncGenerator[bytes, None]:
-        watcher = self.call.context.watcher
-        session = self.call.session
-        watch = self.watch = watcher.watch(self.call.context.store, session.id, session.expires_at - self.call.now)
+        watcher = self.req.context.watcher
+        session = self.req.session
+        watch = self.watch = watcher.watch(self.req.context.store, session.id, session.expires_at - self.req.now)
         turn: Turn | None = None
         events: AsyncIterator[ThreadStreamEvent] | None = None
         try:
-            if self.prelude is not None:
-                async for event in self.prelude():
-                    yield frame(event)
+            async for event in self._save_first():
+                yield frame(event)
             yield frame(StreamOptionsEvent(stream_options=StreamOptions(allow_cancel=True)))
-            turn = make_turn(self.call, self.thread, self.user_item())
-            events = self.source(turn)
+            turn = make_turn(self.req, self.thread, self.plan.user_item)
+            events = self._responder_events(turn)
+            replaced = self.plan.source.replaced if isinstance(self.plan.source, Respond) else None
+            if replaced is not None:
+                replacement = ThreadItemReplacedEvent(item=replaced)
+                await self._persist(replacement)
+                yield frame(replacement)
             async for event in events:
                 await self._persist(event)
                 if not (isinstance(event, ThreadItemDoneEvent) and event.item.type in HIDDEN_ITEM_TYPES):

@@ -14,7 +14,7 @@ import openai
 from chatkit.types import InputTranscribeParams, TranscriptionResult
 
 from chatkit_host.server.errors import BadRequest, UpstreamFailed
-from chatkit_host.server.runtime.call import Call
+from chatkit_host.server.runtime.request import RuntimeRequest
 
 #: File names the provider can infer the container from (it looks at the extension, not the MIME type).
 _EXTENSIONS = {
@@ -31,8 +31,8 @@ _EXTENSIONS = {
 }
 
 
-async def transcribe(call: Call, params: InputTranscribeParams) -> TranscriptionResult:
-    router = call.context.workflows.router
+async def transcribe(req: RuntimeRequest, params: InputTranscribeParams) -> TranscriptionResult:
+    router = req.context.models
     client = router.client if router is not None else None
     if client is None:
         raise BadRequest(
@@ -57,7 +57,7 @@ async def transcribe(call: Call, params: InputTranscribeParams) -> Transcription
         raise BadRequest("The audio is empty.", param="params.audio_base64", code="invalid_audio")
     try:
         result = await client.audio.transcriptions.create(
-            model=call.context.settings.transcription_model,
+            model=req.context.settings.transcription_model,
             file=(f"dictation.{extension}", audio, mime_type),
         )
     except openai.APIError as exc:

@@ -49,9 +49,10 @@ async def load_thread(store: Store, session: SessionRecord, thread_id: str) -> T
     return thread
 
 
-async def list_threads(
+async def visible_threads(
     store: Store, session: SessionRecord, *, after: str | None, limit: int, order: str
 ) -> Page[ThreadRecord]:
+    """One page of the threads the session may see (``threads.list``; ``Store.list_threads`` runs the query)."""
     if after is not None and not ids.is_valid(after, ids.THREAD):
         raise BadRequest(f"Invalid 'after': '{after}' is not a thread id.", param="params.after", code="invalid_cursor")
     return await store.list_threads(

@@ -185,16 +185,6 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
     return CompiledWorkflow(kind=KIND_AGENTS, start=start, agents=agents, state=state, models=allowed or names)
 
 
-def compile_source(fmt: str, source: str, module_name: str, router: ModelRouter) -> CompiledWorkflow:
-    if fmt == "python":
-        return compile_python(source, module_name, router)
-    if fmt == "yaml":
-        from chatkit_host.server.workflows.yaml_definition import compile_yaml
-
-        return compile_yaml(source, router)
-    raise invalid(f"Unknown definition format '{fmt}'; use 'yaml' or 'python'.")
-
-
 def builtin_default(router: ModelRouter) -> CompiledWorkflow:
     """The ``default`` workflow: one helpful assistant on the server's default model."""
     agent: Agent[Any] = Agent(

@@ -4,7 +4,8 @@ Each run gets a :class:`RunScope` in a copied context (see ``scope.py``); the Ag
 exported ``run_workflow``, executes in a task started inside that context, so our model wrapper and trace
 processor find the scope without any parameter passing. A workflow whose starting agent can only answer in
 text skips the SDK's ``Runner`` for one direct model call (``single_call.py``). After the run its trace
-(when tracing is on) and its token usage are handed to the background writer (``writer.py``).
+(when tracing is on) and its token usage are handed to the background writer (``writer.py``). Thread titles
+are not a turn's business: ``title`` hands them to ``titles.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 from agents import (
-    Agent,
     InputGuardrailTripwireTriggered,
     OutputGuardrailTripwireTriggered,
     RunConfig,
@@ -48,24 +48,21 @@ from chatkit_host.server.workflows.events import EventMapper
 from chatkit_host.server.workflows.export_stream import LiveReply, Step
 from chatkit_host.server.workflows.history import HistoryConverter, split_latest, user_text
 from chatkit_host.server.workflows.mcp_servers import Recovering, find_unavailable
-from chatkit_host.server.workflows.records import TraceRecord, UsageRecord
+from chatkit_host.server.workflows.records import TraceRecord
 from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
 from chatkit_host.server.workflows.run_context import CURRENT_RUN, RunScope
 from chatkit_host.server.workflows.single_call import RUN_MODEL_SETTINGS
 from chatkit_host.server.workflows.state import merge_defaults
-from chatkit_host.server.workflows.store import USAGE_PREFIX
+from chatkit_host.server.workflows.titles import Titler
 from chatkit_host.server.workflows.tracing import RunRecorder
+from chatkit_host.server.workflows.usage import turn_usage
 from chatkit_host.server.workflows.writer import RunWriter
 
 logger = logging.getLogger(__name__)
 
 GUARDRAIL_FALLBACK = "Sorry, I can't help with that."
-TITLE_INSTRUCTIONS = (
-    "Write a title of at most six words for the conversation you are given. Answer with the title only, "
-    "without quotes or a final period."
-)
-#: Seconds a title may take; the runtime falls back to its own title when it raises.
-TITLE_TIMEOUT = 15.0
+#: What a tripped guardrail raises out of either kind of run (the Runner's, or an export's ``run_workflow``).
+GUARDRAIL_TRIPPED = (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)
 
 
 def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
@@ -83,6 +80,7 @@ class WorkflowEngine:
     def __init__(self, registry: WorkflowRegistry, writer: RunWriter, offline: Responder | None = None) -> None:
         self.registry = registry
         self.writer = writer
+        self.titler = Titler(registry, writer)
         self.converter = HistoryConverter()
         #: Answers the built-in workflow when no provider is configured (the runtime's echoing stand-in).
         self.offline = offline
@@ -127,15 +125,16 @@ class WorkflowEngine:
         )
         context = contextvars.copy_context()
         context.run(CURRENT_RUN.set, scope)
+        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
         status, error = "completed", None
         try:
             fallback = self._offline_default(turn)
             if fallback is not None:
                 source = fallback.respond(turn)
             elif compiled.kind == KIND_EXPORT:
-                source = self._run_export(turn, compiled, scope, context)
+                source = self._run_export(turn, compiled, scope, context, mapper)
             else:
-                source = self._run_agents(turn, compiled, scope, context, name)
+                source = self._run_agents(turn, compiled, scope, context, mapper, name)
             async for event in source:
                 yield event
             if scope.client_tool is not None:
@@ -151,8 +150,13 @@ class WorkflowEngine:
                         arguments=request.arguments,
                     )
                 )
-        except _GuardrailStop:
+        except GUARDRAIL_TRIPPED as exc:
+            # The reply so far is taken back and the guardrail's message said instead (the run has already
+            # stopped: its generator's cleanup ran as the exception left it).
             status = "guardrail"
+            for item_id in mapper.produced:
+                yield ThreadItemRemovedEvent(item_id=item_id)
+            yield self._message(turn, _guardrail_message(exc))
         except (asyncio.CancelledError, GeneratorExit):
             status = "cancelled"
             raise
@@ -177,12 +181,12 @@ class WorkflowEngine:
         compiled: CompiledWorkflow,
         scope: RunScope,
         context: contextvars.Context,
+        mapper: EventMapper,
         name: str,
     ) -> AsyncIterator[ThreadStreamEvent]:
         assert compiled.start is not None
         items = await turn.load_history()
         model_input = await self.converter.to_agent_input(items)
-        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
         if compiled.single_call is not None:
             async for data in compiled.single_call.stream(model_input, scope, name, turn.thread.id, context):
                 for mapped in mapper.map_model_event(data):
@@ -201,11 +205,6 @@ class WorkflowEngine:
                     yield mapped
                 for pending in scope.drain_events():
                     yield pending
-        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
-            for item_id in mapper.produced:
-                yield ThreadItemRemovedEvent(item_id=item_id)
-            yield self._message(turn, _guardrail_message(exc))
-            raise _GuardrailStop from exc
         finally:
             result.cancel()
         for mapped in mapper.close_workflow():
@@ -214,7 +213,12 @@ class WorkflowEngine:
             yield pending
 
     async def _run_export(
-        self, turn: Turn, compiled: CompiledWorkflow, scope: RunScope, context: contextvars.Context
+        self,
+        turn: Turn,
+        compiled: CompiledWorkflow,
+        scope: RunScope,
+        context: contextvars.Context,
+        mapper: EventMapper,
     ) -> AsyncIterator[ThreadStreamEvent]:
         assert compiled.run_workflow is not None and compiled.workflow_input is not None
         items = await turn.load_history()
@@ -224,7 +228,6 @@ class WorkflowEngine:
         workflow_input = compiled.workflow_input(input_as_text=text)
         # The export's model calls and agent steps arrive here while it runs (export_stream.py).
         live = scope.live = LiveReply()
-        mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
         task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(
             compiled.run_workflow(workflow_input), context=context
         )
@@ -236,11 +239,6 @@ class WorkflowEngine:
                 for pending in scope.drain_events():
                     yield pending
             result = task.result()
-        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
-            for item_id in mapper.produced:
-                yield ThreadItemRemovedEvent(item_id=item_id)
-            yield self._message(turn, _guardrail_message(exc))
-            raise _GuardrailStop from exc
         finally:
             if not task.done():
                 task.cancel()
@@ -323,17 +321,13 @@ class WorkflowEngine:
                 input_tokens=scope.input_tokens,
                 output_tokens=scope.output_tokens,
             )
-        usage = UsageRecord(
-            id=ids.new_id(USAGE_PREFIX),
-            session_id=session.id,
-            thread_id=turn.thread.id,
-            user=session.user,
-            workflow_id=workflow_id,
-            workflow_version=version,
+        usage = turn_usage(
+            turn,
+            version,
             requests=scope.requests,
             input_tokens=scope.input_tokens,
             output_tokens=scope.output_tokens,
-            created_at=now,
+            now=now,
         )
         self.writer.submit(trace, spans, usage)
 
@@ -345,38 +339,4 @@ class WorkflowEngine:
             yield event
 
     async def title(self, turn: Turn, user_text: str, reply_text: str) -> str | None:
-        """A title from the workflow's first model; None (the runtime's fallback) without a provider."""
-        router = self.registry.router
-        if router is None or router.offline:
-            return None
-        session = turn.session
-        version, compiled = await self.registry.load(session.workflow_id, session.workflow_version)
-        model = router.resolve(compiled.models[0] if compiled.models else None)
-        agent: Agent[Any] = Agent(name="Titler", instructions=TITLE_INSTRUCTIONS, model=model)
-        exchange = f"User: {user_text[:2000]}\n\nAssistant: {reply_text[:2000]}"
-        result = await asyncio.wait_for(
-            Runner.run(agent, exchange, run_config=RunConfig(tracing_disabled=True)), TITLE_TIMEOUT
-        )
-        # The title call spends tokens like any model call of the session: it counts in its usage (no spans:
-        # it is not part of the workflow's run).
-        spent = result.context_wrapper.usage
-        usage = UsageRecord(
-            id=ids.new_id(USAGE_PREFIX),
-            session_id=session.id,
-            thread_id=turn.thread.id,
-            user=session.user,
-            workflow_id=session.workflow_id,
-            workflow_version=version,
-            requests=spent.requests,
-            input_tokens=spent.input_tokens,
-            output_tokens=spent.output_tokens,
-            created_at=time.time(),
-        )
-        self.writer.submit(None, [], usage)
-        lines = str(result.final_output).strip().splitlines()
-        title = lines[0].strip().strip('"').strip() if lines else ""
-        return title[:100] or None
-
-
-class _GuardrailStop(Exception):
-    """A guardrail ended the reply; its message was already sent."""
+        return await self.titler.title(turn, user_text, reply_text)

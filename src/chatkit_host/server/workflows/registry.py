@@ -12,21 +12,19 @@ import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from chatkit_host.server import ids
 from chatkit_host.server.errors import BadRequest, NotFound
-from chatkit_host.server.workflows.definition import CompiledWorkflow, builtin_default, compile_source, sha256
+from chatkit_host.server.workflows.compile import compile_source, format_of
+from chatkit_host.server.workflows.definition import CompiledWorkflow, builtin_default, sha256
 from chatkit_host.server.workflows.mcp_servers import close_server
 from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.records import VersionRecord, WorkflowRecord
 from chatkit_host.server.workflows.state import validate_state
 from chatkit_host.server.workflows.store import WorkflowStore
-
-if TYPE_CHECKING:
-    from chatkit_host.server.workflows.writer import RunWriter
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +51,6 @@ def _version_number(workflow_id: str, version: str) -> int:
     return int(version)
 
 
-def format_of(path: Path) -> str:
-    if path.suffix in (".yaml", ".yml"):
-        return "yaml"
-    if path.suffix == ".py":
-        return "python"
-    raise ValueError(f"{path}: a workflow file ends in .yaml, .yml or .py")
-
-
 class WorkflowRegistry:
     """Resolves workflow references for sessions and compiled versions for turns."""
 
@@ -69,8 +59,8 @@ class WorkflowRegistry:
         self.router = router
         self._compiled: dict[tuple[str, int], CompiledWorkflow] = {}
         self._default: CompiledWorkflow | None = None
-        #: Stores finished runs in the background; readers of traces flush it first.
-        self.writer: RunWriter | None = None
+        # No run writer here: the registry never used the one it was handed after construction; the trace
+        # readers get it from ``AppContext.run_writer`` (``server/app.py``).
 
     # -- sessions ---------------------------------------------------------------------------------------
 

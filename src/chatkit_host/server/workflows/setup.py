@@ -20,9 +20,10 @@ from chatkit_host.server.workflows.writer import RunWriter
 @dataclass
 class Workflows:
     registry: WorkflowRegistry
+    #: The workflow engine: the ``Responder`` the runtime streams turns from (not a database engine).
     engine: WorkflowEngine
     models: ModelRouter
-
+    store: WorkflowStore
     writer: RunWriter
 
     async def aclose(self) -> None:
@@ -39,7 +40,5 @@ async def open_workflows(settings: Settings, store: Store, offline: Responder | 
     registry = WorkflowRegistry(workflow_store, models)
     await registry.register_paths(settings.workflow_paths, time.time())
     writer = RunWriter(workflow_store, OtlpExporter(settings.otlp_endpoint) if settings.otlp_endpoint else None)
-    # The admin API reads traces through the registry; it flushes pending runs first.
-    registry.writer = writer
     engine = WorkflowEngine(registry, writer, offline)
-    return Workflows(registry=registry, engine=engine, models=models, writer=writer)
+    return Workflows(registry=registry, engine=engine, models=models, store=workflow_store, writer=writer)

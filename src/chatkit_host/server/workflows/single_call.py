@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +34,29 @@ from openai.types.responses import ResponseCompletedEvent, ResponseFunctionToolC
 from chatkit_host.server.workflows.models import HostModel
 from chatkit_host.server.workflows.run_context import RunScope
 
+#: How this module calls each borrowed SDK helper: the number of positional arguments and the keywords.
+CallShape = tuple[Callable[..., Any], int, tuple[str, ...]]
+
+
+def calls_fit(shapes: list[CallShape]) -> bool:
+    """Whether every helper still accepts the call we make to it (``inspect.signature(...).bind``).
+
+    A helper that moved fails the import below; one that changed its parameters would otherwise raise
+    ``TypeError`` on every text-only turn. Checked once at import; any misfit sends every turn to the Runner.
+    """
+    for function, positional, keywords in shapes:
+        try:
+            inspect.signature(function).bind(*([None] * positional), **dict.fromkeys(keywords))
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
 try:
     # The SDK's own helpers for the steps the Runner takes around a model call, so that both paths behave
-    # alike. They are internal to the SDK: if a release moves them, every turn takes the Runner path.
+    # alike. They are internal to the SDK: if a release moves them or changes how they are called, every
+    # turn takes the Runner path (slower by a few ms, see bench/RESULTS.md, but correct). pyproject.toml
+    # therefore sets no upper bound on openai-agents (see the comment there).
     from agents.models._response_terminal import (
         response_error_event_failure_error,
         response_terminal_failure_error,
@@ -45,7 +66,17 @@ try:
     from agents.run_internal.turn_preparation import get_model_settings
     from agents.tracing.model_tracing import get_model_tracing_impl
 
-    SDK_INTERNALS_FOUND = True
+    SDK_INTERNALS_FOUND = calls_fit(
+        [
+            (response_error_event_failure_error, 2, ()),
+            (response_terminal_failure_error, 2, ()),
+            (attach_generic_agent_error, 2, ("trace_include_sensitive_data",)),
+            (deduplicate_input_items_preferring_latest, 1, ()),
+            (prepare_model_input_items, 1, ()),
+            (get_model_settings, 2, ()),
+            (get_model_tracing_impl, 2, ()),
+        ]
+    )
 except ImportError:  # pragma: no cover - depends on the installed SDK release
     SDK_INTERNALS_FOUND = False
 

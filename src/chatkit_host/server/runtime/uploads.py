@@ -1,4 +1,7 @@
-"""Attachments: metadata in the store, bytes in ``AppContext.files``, limits from the session.
+"""The runtime's attachment requests and uploads: metadata in the store, bytes in ``AppContext.files``.
+
+Limits come from the session. (Named apart from the ``server/attachments/`` package, the storage and expiry
+both edges use.)
 
 URLs handed to the browser (upload targets, image previews) are signed for the session that asked: an
 ``<img src>`` cannot send a Bearer header. The key is the session's secret hash, which lives in the shared
@@ -29,7 +32,7 @@ from chatkit_host.server import ids
 from chatkit_host.server.attachments.gc import sendable
 from chatkit_host.server.attachments.storage import UploadTooLarge
 from chatkit_host.server.errors import BadRequest, PayloadTooLarge, PermissionDenied
-from chatkit_host.server.runtime.call import Call
+from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.visibility import attachment_not_found, load_attachment
 from chatkit_host.server.store import AttachmentRecord, SessionRecord
 
@@ -45,19 +48,19 @@ def check_signature(session: SessionRecord, attachment_id: str, purpose: str, pr
     return hmac.compare_digest(signature(session, attachment_id, purpose), presented)
 
 
-def signed_url(call: Call, attachment_id: str, purpose: str) -> str:
+def signed_url(req: RuntimeRequest, attachment_id: str, purpose: str) -> str:
     path = "content" if purpose == "preview" else "upload"
-    query = urlencode({"session": call.session.id, "sig": signature(call.session, attachment_id, purpose)})
-    return f"{call.base_url}/chatkit/attachments/{attachment_id}/{path}?{query}"
+    query = urlencode({"session": req.session.id, "sig": signature(req.session, attachment_id, purpose)})
+    return f"{req.base_url}/chatkit/attachments/{attachment_id}/{path}?{query}"
 
 
 def is_image(mime_type: str) -> bool:
     return mime_type.lower().startswith("image/")
 
 
-def to_wire(call: Call, record: AttachmentRecord, *, with_upload: bool = False) -> Attachment:
+def to_wire(req: RuntimeRequest, record: AttachmentRecord, *, with_upload: bool = False) -> Attachment:
     descriptor = (
-        AttachmentUploadDescriptor(url=AnyUrl(signed_url(call, record.id, "upload")), method="POST", headers={})
+        AttachmentUploadDescriptor(url=AnyUrl(signed_url(req, record.id, "upload")), method="POST", headers={})
         if with_upload
         else None
     )
@@ -68,7 +71,7 @@ def to_wire(call: Call, record: AttachmentRecord, *, with_upload: bool = False) 
             mime_type=record.mime_type,
             thread_id=record.thread_id,
             upload_descriptor=descriptor,
-            preview_url=AnyUrl(signed_url(call, record.id, "preview")),
+            preview_url=AnyUrl(signed_url(req, record.id, "preview")),
         )
     return FileAttachment(
         id=record.id,
@@ -79,12 +82,12 @@ def to_wire(call: Call, record: AttachmentRecord, *, with_upload: bool = False) 
     )
 
 
-def refresh_previews(call: Call, item: ThreadItem) -> ThreadItem:
+def refresh_previews(req: RuntimeRequest, item: ThreadItem) -> ThreadItem:
     """Stored preview URLs were signed for an earlier session; sign them again for this one."""
     if not isinstance(item, UserMessageItem) or not any(isinstance(a, ImageAttachment) for a in item.attachments):
         return item
     fresh: list[Attachment] = [
-        a.model_copy(update={"preview_url": AnyUrl(signed_url(call, a.id, "preview"))})
+        a.model_copy(update={"preview_url": AnyUrl(signed_url(req, a.id, "preview"))})
         if isinstance(a, ImageAttachment)
         else a
         for a in item.attachments
@@ -107,92 +110,92 @@ def too_large(session: SessionRecord) -> PayloadTooLarge:
     )
 
 
-async def _require_room(call: Call) -> None:
-    session = call.session
-    if await call.context.store.count_session_attachments(session.id) >= session.max_files:
+async def _require_room(req: RuntimeRequest) -> None:
+    session = req.session
+    if await req.context.store.count_session_attachments(session.id) >= session.max_files:
         raise BadRequest(
             f"This ChatKit session may upload at most {session.max_files} files.", code="chatkit.max_files_exceeded"
         )
 
 
-def _new_record(call: Call, name: str, mime_type: str | None, declared_size: int) -> AttachmentRecord:
+def _new_record(req: RuntimeRequest, name: str, mime_type: str | None, declared_size: int) -> AttachmentRecord:
     """An attachment of this session's user, not yet in a thread and without bytes."""
     return AttachmentRecord(
         id=ids.new_id(ids.ATTACHMENT),
-        user=call.session.user,
-        session_id=call.session.id,
+        user=req.session.user,
+        session_id=req.session.id,
         thread_id=None,
         name=name,
         mime_type=mime_type or "application/octet-stream",
         declared_size=declared_size,
         size=None,
         storage_key=None,
-        created_at=call.now,
+        created_at=req.now,
     )
 
 
-async def _save_bytes(call: Call, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
+async def _save_bytes(req: RuntimeRequest, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
     """Store the bytes, counting what actually arrives against the session's file limit."""
-    session = call.session
+    session = req.session
     try:
-        return await call.context.files.save(chunks, session.max_file_size_mb * MB)
+        return await req.context.files.save(chunks, session.max_file_size_mb * MB)
     except UploadTooLarge as exc:
         raise too_large(session) from exc
 
 
-async def create(call: Call, params: AttachmentCreateParams) -> Attachment:
+async def create(req: RuntimeRequest, params: AttachmentCreateParams) -> Attachment:
     """Two-phase upload, phase one: record the attachment and hand out where to send its bytes."""
-    session = call.session
+    session = req.session
     require_uploads(session)
     if params.size < 0:
         raise BadRequest("'size' must not be negative.", param="params.size", code="invalid_value")
     if params.size > session.max_file_size_mb * MB:
         raise too_large(session)
-    await _require_room(call)
-    record = _new_record(call, params.name, params.mime_type, params.size)
-    await call.context.store.save_attachment(record)
-    return to_wire(call, record, with_upload=True)
+    await _require_room(req)
+    record = _new_record(req, params.name, params.mime_type, params.size)
+    await req.context.store.save_attachment(record)
+    return to_wire(req, record, with_upload=True)
 
 
-async def receive(call: Call, record: AttachmentRecord, chunks: AsyncIterator[bytes]) -> Attachment:
+async def receive(req: RuntimeRequest, record: AttachmentRecord, chunks: AsyncIterator[bytes]) -> Attachment:
     """Store the bytes of ``record``, counting what actually arrives against the session's limit."""
-    session = call.session
+    session = req.session
     require_uploads(session)
     if record.storage_key is not None:
         raise BadRequest("This attachment was already uploaded.", param="attachment_id", code="already_uploaded")
-    key, size = await _save_bytes(call, chunks)
+    key, size = await _save_bytes(req, chunks)
     stored = dataclasses.replace(record, size=size, storage_key=key)
-    await call.context.store.save_attachment(stored)
-    return to_wire(call, stored)
+    await req.context.store.save_attachment(stored)
+    return to_wire(req, stored)
 
 
-async def upload_direct(call: Call, name: str, mime_type: str, chunks: AsyncIterator[bytes]) -> Attachment:
+async def upload_direct(req: RuntimeRequest, name: str, mime_type: str, chunks: AsyncIterator[bytes]) -> Attachment:
     """Direct strategy: the bytes arrive with the request that creates the attachment."""
-    require_uploads(call.session)
-    await _require_room(call)
+    require_uploads(req.session)
+    await _require_room(req)
     # Bytes first: a refused upload leaves neither a file nor a row behind.
-    key, size = await _save_bytes(call, chunks)
-    stored = dataclasses.replace(_new_record(call, name, mime_type, declared_size=size), size=size, storage_key=key)
-    await call.context.store.save_attachment(stored)
-    return to_wire(call, stored)
+    key, size = await _save_bytes(req, chunks)
+    stored = dataclasses.replace(_new_record(req, name, mime_type, declared_size=size), size=size, storage_key=key)
+    await req.context.store.save_attachment(stored)
+    return to_wire(req, stored)
 
 
-async def delete(call: Call, attachment_id: str) -> None:
-    record = await load_attachment(call.context.store, call.session, attachment_id)
-    await call.context.store.delete_attachment(record.id)
+async def delete(req: RuntimeRequest, attachment_id: str) -> None:
+    record = await load_attachment(req.context.store, req.session, attachment_id)
+    await req.context.store.delete_attachment(record.id)
     if record.storage_key:
-        await call.context.files.delete(record.storage_key)
+        await req.context.files.delete(record.storage_key)
 
 
-async def for_message(call: Call, attachment_ids: list[str], thread_id: str | None) -> list[AttachmentRecord]:
+async def for_message(req: RuntimeRequest, attachment_ids: list[str], thread_id: str | None) -> list[AttachmentRecord]:
     """The attachments a user message refers to: the caller's own, uploaded, and not in another thread."""
     records = []
-    ttl = call.context.settings.attachment_ttl_seconds
+    ttl = req.context.settings.attachment_ttl_seconds
     for attachment_id in attachment_ids:
-        record = await load_attachment(call.context.store, call.session, attachment_id)
+        record = await load_attachment(req.context.store, req.session, attachment_id)
         if record.thread_id is not None and record.thread_id != thread_id:
             raise attachment_not_found(attachment_id)
-        if not sendable(record, call.now, ttl):  # a sweep may be deleting it: as good as gone already
+        if not sendable(record, req.now, ttl):  # a sweep may be deleting it: as good as gone already
             raise attachment_not_found(attachment_id)
         if record.storage_key is None:
             raise BadRequest(

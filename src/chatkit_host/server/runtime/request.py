@@ -1,4 +1,8 @@
-"""One authenticated runtime request: who is calling and what the handlers may use."""
+"""One authenticated runtime request: who is calling and what the handlers may use.
+
+Named ``RuntimeRequest`` (it was ``Call``) so it is not mistaken for the SDK's operation type
+(``chatkit_host/client/_base.py``); handlers take it as ``req``, the parsed ChatKit body is ``parsed``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from chatkit_host.server.store import SessionRecord
 
 
 @dataclass
-class Call:
+class RuntimeRequest:
     context: AppContext
     session: SessionRecord
     #: Where this server is reached, for the upload and preview URLs it hands out (no trailing slash).
