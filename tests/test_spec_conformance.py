@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningServer
-from tests.seed import seed_threads
-from tests.spec import assert_matches, spec_paths
+from tests.support.seed import seed_threads
+from tests.support.servers import RunningServer
+from tests.support.spec import assert_matches, spec_paths
 
 
 def test_every_spec_path_is_served_with_its_methods(sqlite_server: RunningServer) -> None:

@@ -17,8 +17,9 @@ from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import SessionRecord, Store, StoreConflict
 from chatkit_host.server.store.migrate import upgrade
 from chatkit_host.server.store.records import ItemRecord, Order
-from tests.conftest import MakeServer, fresh_postgres_url
-from tests.seed import _seed
+from tests.support.seed import _seed
+from tests.support.servers import MakeServer
+from tests.support.services import fresh_postgres_url
 
 
 def _session(secret_hash: str) -> SessionRecord:

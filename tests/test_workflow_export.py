@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from chatkit.types import AssistantMessageItem
 
-from tests.conftest import MakeServer, RunningServer
-from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.test_runtime_support import EVENT, Runtime
-from tests.test_workflow_runs import _text_input, publish, reply_text, runtime, traces
+from tests.support.fake_openai import FakeOpenAI, Reply, ToolCall
+from tests.support.runtime import EVENT, Runtime, text_input
+from tests.support.servers import MakeServer, RunningServer
+from tests.support.workflows import publish, reply_text, runtime, traces
 
 EXPORT = Path(__file__).resolve().parents[2] / "shared" / "examples" / "agent_builder_export.py"
 
@@ -55,7 +55,7 @@ def test_export_runs_on_the_provider_with_thread_history(
     assert "shipped on Monday" in orders_after_tool.transcript()  # the export's own tool ran
 
     fake_openai.script(Reply(text='{"category":"general"}'), Reply(text="You asked about A100."))
-    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input("What did I ask?"))
+    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=text_input("What did I ask?"))
     assert reply_text(events) == "You asked about A100."
     second_triage, general = fake_openai.requests[3:]
     for request in (second_triage, general):
@@ -71,7 +71,7 @@ def test_export_runs_on_the_provider_with_thread_history(
 
 def _stream_turn(rt: Runtime, server: RunningServer, text: str) -> tuple[list[Any], list[dict[str, Any]] | None]:
     """A new thread's turn read event by event; also the run's traces as they stood at the first text delta."""
-    body = {"type": "threads.create", "params": {"input": _text_input(text)}}
+    body = {"type": "threads.create", "params": {"input": text_input(text)}}
     events: list[Any] = []
     traces_at_first_delta: list[dict[str, Any]] | None = None
     with rt.http.stream("POST", "/chatkit", json=body) as response:

@@ -11,7 +11,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "spec" / "chatkit-openapi.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "chatkit-openapi.yaml"
 SPEC_URI = "urn:chatkit-openapi"
 
 
