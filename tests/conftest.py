@@ -29,6 +29,7 @@ def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("CHATKIT_HOST_") and name not in (
             "CHATKIT_HOST_TEST_POSTGRES",
             "CHATKIT_HOST_TEST_REDIS",
+            "CHATKIT_HOST_TEST_SHARED",
         ):
             monkeypatch.delenv(name)
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
