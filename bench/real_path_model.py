@@ -18,7 +18,7 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fake_openai import FakeOpenAI, RecordedRequest, Reply
+from tests.support.fake_openai import FakeOpenAI, RecordedRequest, Reply
 
 _TOKENS = re.compile(r"tokens=(\d+)")
 

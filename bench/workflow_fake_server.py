@@ -1,4 +1,4 @@
-"""The fake OpenAI-compatible server of ``tests/fake_openai.py`` in its own process, for the workflow benchmarks.
+"""The fake OpenAI-compatible server of ``tests/support/fake_openai.py`` in its own process (workflow benchmarks).
 
     python bench/workflow_fake_server.py --port 8123 --text "the answer"
 
@@ -16,7 +16,7 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fake_openai import FakeOpenAI, Reply
+from tests.support.fake_openai import FakeOpenAI, Reply
 
 
 def main() -> None:

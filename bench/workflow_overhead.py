@@ -3,7 +3,7 @@
     python bench/workflow_overhead.py                  # 300 turns per variant, SQLite
     python bench/workflow_overhead.py --turns 1000 --database postgresql://postgres@127.0.0.1:5432/test
 
-All variants talk to the same fake OpenAI-compatible server (``tests/fake_openai.py`` in its own process,
+All variants talk to the same fake OpenAI-compatible server (``tests/support/fake_openai.py`` in its own process,
 streaming Chat Completions over loopback HTTP, same reply) from one process and event loop, and are
 interleaved turn by turn so drift affects them equally:
 
@@ -53,7 +53,7 @@ from openai import AsyncOpenAI
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.servers import free_port, wait_until_responds
+from tests.support.servers import free_port, wait_until_responds
 
 from chatkit_host.server import ids
 from chatkit_host.server.settings import Settings

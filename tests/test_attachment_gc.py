@@ -16,9 +16,9 @@ from chatkit_host.server.attachments.gc import sweep
 from chatkit_host.server.attachments.storage import make_file_storage
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import AttachmentRecord, Store, schema
-from tests.conftest import MakeServer, RunningServer
-from tests.test_file_storage import stored_sizes
-from tests.test_runtime_support import ATTACHMENT, Runtime, text_input
+from tests.support.runtime import ATTACHMENT, Runtime, text_input
+from tests.support.servers import MakeServer, RunningServer
+from tests.support.storage import stored_sizes
 
 UPLOADS_ON = {"chatkit_configuration": {"file_upload": {"enabled": True}}}
 CLI = [sys.executable, "-m", "chatkit_host"]

@@ -9,41 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import RunningServer
-from tests.seed import seed_threads
-from tests.servers import free_port
-
-
-def cli(
-    *args: str, server: RunningServer | None = None, key: str | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``chatkit-host ARGS``; the server's URL and key come from the environment as a user would set them."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATKIT_HOST_")}
-    env["COLUMNS"] = "200"
-    if server is not None:
-        env["CHATKIT_HOST_BASE_URL"] = server.base_url
-        env["CHATKIT_HOST_API_KEY"] = key if key is not None else server.admin_key
-    return subprocess.run(
-        [sys.executable, "-m", "chatkit_host", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=60,
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
-    assert result.returncode == code, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+from tests.support.cli import cli, ok, one_line_error
+from tests.support.seed import seed_threads
+from tests.support.servers import RunningServer, free_port
 
 
 def test_sessions_create_and_cancel(sqlite_server: RunningServer) -> None:

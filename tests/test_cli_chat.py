@@ -12,8 +12,8 @@ import sys
 import time
 
 from chatkit_host import ChatKitHost
-from tests.conftest import RunningServer
-from tests.test_cli import cli, ok, one_line_error
+from tests.support.cli import cli, ok, one_line_error
+from tests.support.servers import RunningServer
 
 
 def test_chat_streams_replies_and_keeps_the_thread(sqlite_server: RunningServer) -> None:

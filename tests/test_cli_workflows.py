@@ -6,20 +6,20 @@ import json
 from pathlib import Path
 
 from chatkit_host import ChatKitHost
-from tests.conftest import RunningServer
-from tests.test_cli import cli, ok, one_line_error
-from tests.test_client_workflows import SUPPORT
+from tests.support.cli import cli, ok, one_line_error
+from tests.support.servers import RunningServer
+from tests.support.workflows import HELPER_WORKFLOW
 
 
 def test_workflows_commands(sqlite_server: RunningServer, tmp_path: Path) -> None:
     definition = tmp_path / "support.yaml"
-    definition.write_text(SUPPORT)
+    definition.write_text(HELPER_WORKFLOW)
     published = ok(cli("workflows", "publish", str(definition), server=sqlite_server))
     assert (
         "support" in published and "1 (latest)" in published and "helper" in published and "tier: string" in published
     )
 
-    definition.write_text(SUPPORT.replace("Help", "Assist"))
+    definition.write_text(HELPER_WORKFLOW.replace("Help", "Assist"))
     second = json.loads(ok(cli("workflows", "publish", str(definition), "--no-latest", "--json", server=sqlite_server)))
     assert (second["workflow_id"], second["version"], second["is_latest"]) == ("support", "2", False)
 
@@ -45,7 +45,7 @@ def test_workflows_commands(sqlite_server: RunningServer, tmp_path: Path) -> Non
 
 def test_traces_commands(sqlite_server: RunningServer) -> None:
     with ChatKitHost(base_url=sqlite_server.base_url, api_key=sqlite_server.admin_key) as client:
-        client.chatkit.workflows.publish(id="support", source=SUPPORT)
+        client.chatkit.workflows.publish(id="support", source=HELPER_WORKFLOW)
         session = client.chatkit.sessions.create(user="erin", workflow={"id": "support"})
         chat = client.chatkit.conversation(session.client_secret)
         chat.ask("hello")

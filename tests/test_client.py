@@ -8,8 +8,6 @@ with ``for``/``async for`` and ``next_page()``.
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,75 +18,12 @@ from chatkit_host import (
     ChatKitHost,
     ChatSession,
     NotFoundError,
-    SyncPage,
     UserMessageItem,
     WorkflowParam,
 )
-from tests.conftest import RunningServer
-from tests.seed import seed_threads
-
-
-class SDK:
-    """Runs one test body through the sync or the async client."""
-
-    def __init__(self, mode: str, **client_options: Any) -> None:
-        self.mode = mode
-        self.options = client_options
-
-    def call(self, fn: Callable[[Any], Any]) -> Any:
-        if self.mode == "sync":
-            with ChatKitHost(**self.options) as client:
-                return fn(client)
-
-        async def main() -> Any:
-            async with AsyncChatKitHost(**self.options) as client:
-                result = fn(client)
-                return await result if inspect.isawaitable(result) else result
-
-        return asyncio.run(main())
-
-    def items(self, fn: Callable[[Any], Any]) -> list[Any]:
-        """Every object of a list across all pages, with ``for`` or ``async for`` on what ``fn`` returns."""
-        if self.mode == "sync":
-            return self.call(lambda client: list(fn(client)))
-
-        async def collect(client: Any) -> list[Any]:
-            return [item async for item in fn(client)]
-
-        return self.call(collect)
-
-    def pages(self, fn: Callable[[Any], Any]) -> list[tuple[list[Any], bool]]:
-        """``(data, has_more)`` of each page, walked with ``next_page()``."""
-        if self.mode == "sync":
-
-            def walk(client: Any) -> list[tuple[list[Any], bool]]:
-                page: SyncPage[Any] | None = fn(client)
-                seen = []
-                while page is not None:
-                    seen.append((page.data, page.has_more))
-                    page = page.next_page()
-                return seen
-
-            return self.call(walk)
-
-        async def walk_async(client: Any) -> list[tuple[list[Any], bool]]:
-            page: AsyncPage[Any] | None = await fn(client)
-            seen = []
-            while page is not None:
-                seen.append((page.data, page.has_more))
-                page = await page.next_page()
-            return seen
-
-        return self.call(walk_async)
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def sdk_for(server: RunningServer, mode: str, **options: Any) -> SDK:
-    return SDK(mode, base_url=server.base_url, api_key=server.admin_key, **options)
+from tests.support.sdk import SDK, sdk_for
+from tests.support.seed import seed_threads
+from tests.support.servers import RunningServer
 
 
 def test_seed_usage(server: RunningServer, mode: str) -> None:

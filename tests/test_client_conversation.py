@@ -26,11 +26,9 @@ from chatkit_host import AuthenticationError, RateLimitError, StreamError
 from chatkit_host.server.app import create_app
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.turn import Turn
-from tests.conftest import ADMIN_KEY, RunningServer
-from tests.servers import serve_in_thread
-from tests.test_client import SDK, mode, sdk_for
-
-__all__ = ["mode"]
+from tests.support.sdk import SDK, sdk_for
+from tests.support.servers import RunningServer, serve_in_thread
+from tests.support.services import ADMIN_KEY
 
 
 def new_session(sdk: SDK, user: str = "alice", per_minute: int = 100) -> Any:

@@ -34,11 +34,8 @@ from chatkit_host import (
     RateLimitError,
     UnprocessableEntityError,
 )
-from tests.conftest import RunningServer
-from tests.servers import free_port, serve_in_thread
-from tests.test_client import SDK, mode, sdk_for
-
-__all__ = ["mode"]  # the fixture, shared with test_client
+from tests.support.sdk import SDK, sdk_for
+from tests.support.servers import RunningServer, free_port, serve_in_thread
 
 Scenario = list[tuple[int, dict[str, str], bytes]]
 

@@ -8,19 +8,9 @@ import pytest
 
 from chatkit_host import BadRequestError, NotFoundError
 from chatkit_host.types.workflows import Workflow, WorkflowVersion
-from tests.conftest import RunningServer
-from tests.test_client import SDK, mode, sdk_for
-
-__all__ = ["mode"]
-
-SUPPORT = """\
-name: Support
-state_variables:
-  tier: {type: string, default: free}
-agents:
-  - name: helper
-    instructions: "Help {{ state.tier }} customers."
-"""
+from tests.support.sdk import SDK, sdk_for
+from tests.support.servers import RunningServer
+from tests.support.workflows import HELPER_WORKFLOW
 
 
 def chat_once(sdk: SDK, secret: str, text: str) -> str:
@@ -43,14 +33,14 @@ def chat_once(sdk: SDK, secret: str, text: str) -> str:
 
 def test_publish_versions_latest_archive(server: RunningServer, mode: str) -> None:
     sdk = sdk_for(server, mode)
-    first = sdk.call(lambda c: c.chatkit.workflows.publish(id="support", source=SUPPORT, name="Support"))
+    first = sdk.call(lambda c: c.chatkit.workflows.publish(id="support", source=HELPER_WORKFLOW, name="Support"))
     assert isinstance(first, WorkflowVersion)
     assert (first.workflow_id, first.version, first.is_latest, first.agents) == ("support", "1", True, ["helper"])
     assert first.state_variables["tier"].default == "free"
 
     second = sdk.call(
         lambda c: c.chatkit.workflows.versions.create(
-            "support", source=SUPPORT.replace("Help", "Assist"), make_latest=False
+            "support", source=HELPER_WORKFLOW.replace("Help", "Assist"), make_latest=False
         )
     )
     assert (second.version, second.is_latest) == ("2", False)
@@ -80,7 +70,7 @@ def test_publish_versions_latest_archive(server: RunningServer, mode: str) -> No
 
 def test_traces_and_usage_of_a_conversation(sqlite_server: RunningServer, mode: str) -> None:
     sdk = sdk_for(sqlite_server, mode)
-    sdk.call(lambda c: c.chatkit.workflows.publish(id="support", source=SUPPORT))
+    sdk.call(lambda c: c.chatkit.workflows.publish(id="support", source=HELPER_WORKFLOW))
     session = sdk.call(
         lambda c: c.chatkit.sessions.create(
             user="alice", workflow={"id": "support", "state_variables": {"tier": "pro"}}

@@ -17,9 +17,9 @@ from chatkit_host.server.workflows import single_call
 from chatkit_host.server.workflows.definition import compile_python
 from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.yaml_definition import compile_yaml
-from tests.conftest import MakeServer, RunningServer
-from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.test_workflow_runs import APIS, provider_server, publish, reply_text, runtime, trace_spans, traces
+from tests.support.fake_openai import FakeOpenAI, Reply, ToolCall
+from tests.support.servers import MakeServer, RunningServer
+from tests.support.workflows import APIS, provider_server, publish, reply_text, runtime, trace_spans, traces
 
 PYTHON = """
 from agents import Agent

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 
-from tests.conftest import MakeServer, RunningServer
+from tests.support.servers import MakeServer, RunningServer
 
 
 def assert_envelope(response: httpx.Response, status: int) -> dict[str, object]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +13,19 @@ from chatkit_host.server.runtime.stream import CANCELLED_NOTE, SESSION_EXPIRED
 from chatkit_host.server.sessions.watch import SessionWatcher
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import ItemRecord, Store
-from chatkit_host.server.workflows.offline import OfflineResponder
-from tests.conftest import RunningServer
-from tests.test_runtime_support import EVENT, Runtime, serve_with, text_input
+from tests.support.runtime import EVENT, Runtime, text_input
+from tests.support.servers import RunningServer
 
-#: The answer takes about 11 s (some 220 words, 0.05 s apart): far longer than the session lives.
+#: The answer takes about 11 s (some 220 words, 0.05 s apart, 100 repeats): far longer than the session lives.
 WORD_DELAY = 0.05
-REPEAT = 100
 #: Short enough to expire mid-answer, long enough that the request starts before it on a loaded machine.
 LIFETIME_SECONDS = 2
 
 
 @pytest.fixture
-def slow_server(tmp_path: Path, backend: str) -> Iterator[RunningServer]:
-    with ExitStack() as stack:
-        yield serve_with(tmp_path, stack, OfflineResponder(delay=WORD_DELAY, repeat=REPEAT), backend=backend)
+def word_delay() -> float:
+    """Slows ``slow_server`` (tests/conftest.py) down to this module's pace."""
+    return WORD_DELAY
 
 
 def _stored_items(settings: Settings, thread_id: str) -> list[ItemRecord]:

@@ -31,28 +31,14 @@ from chatkit_host.server.attachments.storage import (
 from chatkit_host.server.settings import FILE_STORAGES, Settings
 from chatkit_host.server.store import Store, blobs
 from chatkit_host.server.store.migrate import upgrade
-from tests.conftest import MakeServer, RunningServer, fresh_postgres_url
-from tests.fake_openai import FakeOpenAI, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.test_runtime_support import ATTACHMENT, Runtime, text_input
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.runtime import ATTACHMENT, Runtime, text_input
+from tests.support.servers import MakeServer, RunningServer
+from tests.support.services import fresh_postgres_url
+from tests.support.storage import stored_sizes
 
 UPLOADS_ON = {"chatkit_configuration": {"file_upload": {"enabled": True}}}
 MB = 1024 * 1024
-
-
-def stored_sizes(settings: Settings) -> list[int | None]:
-    """The files a server's storage holds, as their sizes (None: an upload still being written), whichever storage."""
-    if file_storage_kind(settings) == "local":
-        root = settings.data_dir / "files"
-        return [p.stat().st_size for p in sorted(root.rglob("*")) if p.is_file()] if root.exists() else []
-
-    async def run() -> list[int | None]:
-        store = Store.open(settings.resolved_database_url)
-        try:
-            return [row[0] for row in await store.db.read(select(blobs.file_blob_keys.c.size))]
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
 
 
 def blob_rows(settings: Settings) -> tuple[int, int]:

@@ -172,3 +172,70 @@ def test_every_module_imports_on_its_own() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr[-4000:]
     assert len(MODULES) > 100  # the walk found the package, not an empty directory
+
+
+# The tests are shelved like code: helpers live in tests/support/ (and the browser's in tests/browser/harness.py),
+# fixtures in the conftest files, and nothing imports a test module or a conftest, so a test module can be
+# renamed, split or deleted without breaking another one, and bench/ never depends on a test.
+REPO = Path(__file__).resolve().parents[1]
+
+
+def forbidden(module: str) -> bool:
+    """A test module (``tests.test_*``, ``tests.browser.test_*``) or a conftest."""
+    last = module.rpartition(".")[2]
+    return module.startswith("tests.") and (last.startswith("test_") or last == "conftest")
+
+
+def imported_from_tests(source: str, package: str) -> set[str]:
+    """The ``tests.*`` modules ``source`` (a module of ``package``) imports, relative imports resolved."""
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            out.add(base)
+            out.update(f"{base}.{alias.name}" for alias in node.names)  # ``from tests import test_x``
+    return {m for m in out if m == "tests" or m.startswith("tests.")}
+
+
+def imports_of(path: Path) -> set[str]:
+    return imported_from_tests(path.read_text(), ".".join(path.relative_to(REPO).parent.parts))
+
+
+def checked_files() -> list[Path]:
+    """Every Python file of tests/ (test modules, conftests, support) and of bench/."""
+    return sorted([*(REPO / "tests").rglob("*.py"), *(REPO / "bench").glob("*.py")])
+
+
+def test_no_module_imports_a_test_module_or_a_conftest() -> None:
+    files = checked_files()
+    assert any(p.name.startswith("test_") for p in files) and any(p.parent.name == "bench" for p in files)
+    found = [
+        f"{path.relative_to(REPO)} imports {target}"
+        for path in files
+        for target in sorted(imports_of(path))
+        if forbidden(target)
+    ]
+    assert found == []
+
+
+def test_the_test_import_rule_sees_real_imports() -> None:
+    # Guards the checker itself: every spelling of a forbidden import is caught, the helpers' imports are not.
+    bad = {
+        "from tests.test_client import SDK": "tests.test_client",
+        "import tests.conftest": "tests.conftest",
+        "from tests import test_cli": "tests.test_cli",
+        "from tests.browser.test_chat import x": "tests.browser.test_chat",
+        "from .test_chat import x": "tests.browser.test_chat",
+        "from .. import conftest": "tests.conftest",
+        "from ..test_threads import x": "tests.test_threads",
+    }
+    for source, target in bad.items():
+        assert {m for m in imported_from_tests(source, "tests.browser") if forbidden(m)} == {target}, source
+    allowed = "from tests.support.runtime import Runtime\nfrom tests.browser.harness import x\nfrom . import harness"
+    assert not [m for m in imported_from_tests(allowed, "tests.browser") if forbidden(m)]
+    assert "tests.support.servers" in imports_of(REPO / "tests" / "conftest.py")

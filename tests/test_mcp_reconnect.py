@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MakeServer
-from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.servers import free_port, inventory_mcp_server, serve_in_thread
-from tests.test_workflow_runs import _text_input, provider_server, publish, reply_text, runtime
+from tests.support.fake_openai import FakeOpenAI, Reply, ToolCall
+from tests.support.runtime import text_input
+from tests.support.servers import MakeServer, free_port, serve_in_thread
+from tests.support.workflows import inventory_mcp_server, provider_server, publish, reply_text, runtime
 
 
 class Restartable:
@@ -65,7 +65,7 @@ def test_mcp_server_restart_and_outage(
 
     def ask(sku: str, answer: str) -> list[Any]:
         fake_openai.script(Reply(tool_calls=[ToolCall("stock_level", {"sku": sku})]), Reply(text=answer))
-        return rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input(f"How many {sku}?"))
+        return rt.stream("threads.add_user_message", thread_id=thread_id, input=text_input(f"How many {sku}?"))
 
     fake_openai.script(Reply(tool_calls=[ToolCall("stock_level", {"sku": "X1"})]), Reply(text="42 X1 left."))
     thread_id, events = rt.create_thread("How many X1?")
@@ -81,13 +81,13 @@ def test_mcp_server_restart_and_outage(
     # Down: the tool call cannot reconnect, so the turn ends with an in-band error naming the server.
     inventory.stop()
     fake_openai.script(Reply(tool_calls=[ToolCall("stock_level", {"sku": "X3"})]))
-    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input("How many X3?"))
+    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=text_input("How many X3?"))
     [error] = errors(events)
     assert "MCP server 'inventory' could not be reached" in (error.message or "") and error.allow_retry
 
     # Still down: the turn fails before any model call, when it lists the tools.
     calls = len(fake_openai.requests)
-    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input("And X3?"))
+    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=text_input("And X3?"))
     [error] = errors(events)
     assert "MCP server 'inventory' could not be reached" in (error.message or "")
     assert len(fake_openai.requests) == calls

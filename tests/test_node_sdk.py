@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI, RunningServer
-from tests.seed import seed_threads
+from tests.support.seed import seed_threads
+from tests.support.servers import RunningServer
+from tests.support.services import IN_CI
 
 NODE_DIR = Path(__file__).parent / "node"
 SCRIPT = NODE_DIR / "chatkit_compat.mjs"

@@ -8,9 +8,9 @@ from agents import Agent, RunConfig, Runner
 from pydantic import BaseModel
 
 from chatkit_host.server.workflows.offline import OfflineModel
-from tests.conftest import MakeServer
-from tests.fake_openai import FakeOpenAI, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.test_workflow_runs import reply_text, runtime
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.servers import MakeServer
+from tests.support.workflows import reply_text, runtime
 
 
 def test_default_workflow_runs_on_the_configured_endpoint_and_model(

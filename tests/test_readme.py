@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import RunningServer
+from tests.support.servers import RunningServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 _FENCE = re.compile(r"^(```+|~~~+)(.*)$")

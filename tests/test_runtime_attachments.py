@@ -9,9 +9,9 @@ from urllib.parse import urlparse
 import httpx
 
 from chatkit_host.server.settings import Settings
-from tests.conftest import RunningServer
-from tests.test_file_storage import stored_sizes
-from tests.test_runtime_support import ATTACHMENT, Runtime, text_input
+from tests.support.runtime import ATTACHMENT, Runtime, text_input
+from tests.support.servers import RunningServer
+from tests.support.storage import stored_sizes
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 UPLOADS_ON = {"chatkit_configuration": {"file_upload": {"enabled": True}}}

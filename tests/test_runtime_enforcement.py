@@ -11,8 +11,9 @@ import pytest
 
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import Store
-from tests.conftest import REDIS_URL, MakeServer, RunningServer, require_service
-from tests.test_runtime_support import THREAD_PAGE, Runtime, new_session, text_input
+from tests.support.runtime import THREAD_PAGE, Runtime, new_session, text_input
+from tests.support.servers import MakeServer, RunningServer
+from tests.support.services import REDIS_URL, require_service
 
 
 def _set_status(settings: Settings, thread_id: str, status: str, reason: str | None) -> None:

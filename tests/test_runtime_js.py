@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, RunningServer
+from tests.support.servers import RunningServer
+from tests.support.services import IN_CI
 
 SCRIPT = Path(__file__).parent / "js" / "fetch_helper.mjs"
 

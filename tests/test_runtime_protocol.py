@@ -21,8 +21,8 @@ from chatkit_host.server import ids
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import ItemRecord, Store
 from chatkit_host.server.workflows.offline import INTRO
-from tests.conftest import RunningServer
-from tests.test_runtime_support import ITEM_PAGE, THREAD, THREAD_PAGE, Runtime, text_input
+from tests.support.runtime import ITEM_PAGE, THREAD, THREAD_PAGE, Runtime, text_input
+from tests.support.servers import RunningServer
 
 
 def _save_item(settings: Settings, item: ClientToolCallItem | StructuredInputItem | WidgetItem) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,9 +13,8 @@ import pytest
 from chatkit_host.server.runtime.stream import CANCELLED_NOTE, SESSION_ENDED
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import Store
-from chatkit_host.server.workflows.offline import OfflineResponder
-from tests.conftest import RunningServer
-from tests.test_runtime_support import EVENT, ITEM_PAGE, Runtime, text_input
+from tests.support.runtime import EVENT, ITEM_PAGE, Runtime, slow_responder, text_input
+from tests.support.servers import MakeServer, RunningServer
 
 #: Slow enough that a test can act while the answer is still streaming (about 6 s for the whole answer).
 WORD_DELAY = 0.02
@@ -25,11 +22,9 @@ REPEAT = 100
 
 
 @pytest.fixture
-def slow_server(tmp_path: Path, backend: str) -> Iterator[RunningServer]:
-    from tests.test_runtime_support import serve_with
-
-    with ExitStack() as stack:
-        yield serve_with(tmp_path, stack, OfflineResponder(delay=WORD_DELAY, repeat=REPEAT), backend=backend)
+def word_delay() -> float:
+    """The pace of ``slow_server`` (tests/conftest.py) in this module."""
+    return WORD_DELAY
 
 
 def _events(response: httpx.Response) -> Iterator[Any]:
@@ -149,27 +144,22 @@ def test_a_failure_after_the_stream_started_is_an_error_event(slow_server: Runni
 
 
 @pytest.mark.postgres
-def test_cancelling_through_another_replica_ends_the_stream(tmp_path: Path) -> None:
-    from tests.conftest import fresh_postgres_url
-    from tests.test_runtime_support import serve_with
-
-    with ExitStack() as stack:
-        database_url = fresh_postgres_url(stack)
-        responder = OfflineResponder(delay=WORD_DELAY, repeat=REPEAT)
-        streaming = serve_with(tmp_path, stack, responder, database_url=database_url)
-        other = serve_with(tmp_path, stack, responder, database_url=database_url)
-        rt = Runtime.for_user(streaming)
-        body = {"type": "threads.create", "params": {"input": text_input("keep talking")}}
-        deltas = 0
-        last: Any = None
-        started = time.monotonic()
-        with rt.http.stream("POST", "/chatkit", json=body) as response:
-            for event in _events(response):
-                if event.type == "thread.item.updated":
-                    deltas += 1
-                    if deltas == 5:  # the cancel goes to the replica that is NOT holding the stream
-                        cancel = other.admin().post(f"/v1/chatkit/sessions/{rt.session['id']}/cancel")
-                        assert cancel.status_code == 200
-                last = event
-        assert last.type == "error" and last.message == SESSION_ENDED
-        assert time.monotonic() - started < WORD_DELAY * REPEAT * 3, "the stream ran on after the cancel"
+def test_cancelling_through_another_replica_ends_the_stream(make_server: MakeServer) -> None:
+    responder = slow_responder(WORD_DELAY, repeat=REPEAT)
+    streaming = make_server(backend="postgres", responder=responder)
+    other = make_server(database_url=streaming.settings.database_url, responder=responder)
+    rt = Runtime.for_user(streaming)
+    body = {"type": "threads.create", "params": {"input": text_input("keep talking")}}
+    deltas = 0
+    last: Any = None
+    started = time.monotonic()
+    with rt.http.stream("POST", "/chatkit", json=body) as response:
+        for event in _events(response):
+            if event.type == "thread.item.updated":
+                deltas += 1
+                if deltas == 5:  # the cancel goes to the replica that is NOT holding the stream
+                    cancel = other.admin().post(f"/v1/chatkit/sessions/{rt.session['id']}/cancel")
+                    assert cancel.status_code == 200
+            last = event
+    assert last.type == "error" and last.message == SESSION_ENDED
+    assert time.monotonic() - started < WORD_DELAY * REPEAT * 3, "the stream ran on after the cancel"

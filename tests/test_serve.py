@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import fresh_postgres_url
-from tests.servers import free_port, wait_until_responds
-
-CLI = [sys.executable, "-m", "chatkit_host"]
-
-
-@contextmanager
-def serving(
-    args: list[str], cwd: Path, env: dict[str, str] | None = None, start_timeout: float = 30
-) -> Iterator[tuple[str, Path]]:
-    port = free_port()
-    log = cwd / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), *args],
-            cwd=cwd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
-        try:
-            wait_until_responds(f"http://127.0.0.1:{port}/healthz", timeout=start_timeout)
-            yield f"http://127.0.0.1:{port}", log
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+from tests.support.servers import CLI, serving
+from tests.support.services import fresh_postgres_url
 
 
 def test_first_start_creates_a_private_key_and_prints_it_once(tmp_path: Path) -> None:

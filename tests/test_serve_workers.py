@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import fresh_postgres_url
-from tests.test_serve import serving
+from tests.support.servers import serving
+from tests.support.services import fresh_postgres_url
 
 
 def _statuses(base_url: str, secret: str, count: int) -> list[int]:

@@ -7,7 +7,7 @@ import time
 import openai
 import pytest
 
-from tests.conftest import RunningServer
+from tests.support.servers import RunningServer
 
 
 def test_create_session_resolves_every_default(server: RunningServer) -> None:

@@ -18,9 +18,10 @@ from chatkit_host.server.store import SessionRecord, Store, StoreConflict, schem
 from chatkit_host.server.store.migrate import upgrade
 from chatkit_host.server.store.records import ItemRecord, Order
 from chatkit_host.server.store.sqlite import SQLiteDatabase
-from tests.conftest import MakeServer, RunningServer, fresh_postgres_url
-from tests.seed import _seed
-from tests.test_workflows import YAML_V1, error_of, publish
+from tests.support.seed import _seed
+from tests.support.servers import MakeServer, RunningServer
+from tests.support.services import fresh_postgres_url
+from tests.support.workflows import publish
 
 
 def _session(secret_hash: str) -> SessionRecord:
@@ -252,23 +253,30 @@ def test_the_write_ahead_log_stays_bounded_under_sustained_writes(tmp_path: Path
     asyncio.run(scenario())
 
 
+RACER_YAML = "agents:\n  - name: racer\n    instructions: Answer.\n"
+
+
 def test_a_version_number_taken_meanwhile_is_a_conflict_answered_409(server: RunningServer) -> None:
     # Another replica took version 2 between this publish's read of the count and its insert: the database
     # door turns the driver's unique violation into StoreConflict, the REST edge into OpenAI's 409 envelope.
-    publish(server, id="racer")
+    publish(server, RACER_YAML, "racer")
 
     async def take_version_two() -> None:
         store = Store.open(server.settings.resolved_database_url)
         try:
-            values = {"workflow_id": "racer", "version": 2, "format": "yaml", "source": YAML_V1}
+            values = {"workflow_id": "racer", "version": 2, "format": "yaml", "source": RACER_YAML}
             values |= {"id": ids.new_id("wfv"), "sha256": "0" * 64, "summary": "{}", "created_at": 2.0}
             await store.db.execute(insert(schema.workflow_versions).values(values))
         finally:
             await store.close()
 
     asyncio.run(take_version_two())
-    response = server.admin().post("/v1/chatkit/workflows/racer/versions", json={"format": "yaml", "source": YAML_V1})
-    error = error_of(response, 409)
+    response = server.admin().post(
+        "/v1/chatkit/workflows/racer/versions", json={"format": "yaml", "source": RACER_YAML}
+    )
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
     assert error["message"] == "Another version was published at the same time; retry." and error["param"] == "id"
     # Nothing of the refused publish was written: the workflow still counts one version of its own.
     workflow = server.admin().get("/v1/chatkit/workflows/racer").json()

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import RunningServer
-from tests.seed import seed_threads
+from tests.support.seed import seed_threads
+from tests.support.servers import RunningServer
 
 
 def test_auto_paging_walks_every_thread_across_pages(server: RunningServer) -> None:

@@ -16,9 +16,8 @@ from starlette.routing import Route
 
 from chatkit_host.types.common import ListPage
 from chatkit_host.types.traces import Trace
-from tests.conftest import MakeServer
-from tests.servers import serve_in_thread
-from tests.test_workflow_runs import publish, runtime
+from tests.support.servers import MakeServer, serve_in_thread
+from tests.support.workflows import publish, runtime
 
 OFFLINE = """
 agents:

@@ -6,9 +6,9 @@ import base64
 
 from chatkit.types import TranscriptionResult
 
-from tests.conftest import MakeServer, RunningServer
-from tests.fake_openai import FakeOpenAI, Reply, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.test_runtime_support import Runtime
+from tests.support.fake_openai import FakeOpenAI, Reply
+from tests.support.runtime import Runtime
+from tests.support.servers import MakeServer, RunningServer
 
 AUDIO = b"\x1aE\xdf\xa3 pretend webm/opus frames \x00\x01\x02"
 

@@ -9,7 +9,7 @@ import pytest
 from chatkit_host.cli.server import playground_setting
 from chatkit_host.server.api.web import CONTENT_SECURITY_POLICY, is_loopback_host
 from chatkit_host.server.web import STATIC_DIR
-from tests.conftest import MakeServer, RunningServer
+from tests.support.servers import MakeServer, RunningServer
 
 SESSION_BODY = {"user": "web-user", "workflow": {"id": "default"}}
 

@@ -11,12 +11,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from chatkit.types import AssistantMessageItem, ClientToolCallItem
+from chatkit.types import ClientToolCallItem
 
-from tests.conftest import MakeServer, RunningServer
-from tests.fake_openai import FakeOpenAI, Reply, ToolCall, fake_openai_fixture  # noqa: F401 (fixture)
-from tests.servers import inventory_mcp_server, serve_in_thread
-from tests.test_runtime_support import Runtime
+from tests.support.fake_openai import FakeOpenAI, Reply, ToolCall
+from tests.support.runtime import text_input
+from tests.support.servers import MakeServer, serve_in_thread
+from tests.support.workflows import (
+    APIS,
+    inventory_mcp_server,
+    provider_server,
+    publish,
+    reply_text,
+    runtime,
+    trace_spans,
+    traces,
+)
 
 SUPPORT = """
 state_variables:
@@ -42,43 +51,6 @@ agents:
     handoff_description: Billing questions
     instructions: "BILLING DESK for the {{ state.tier }} plan."
 """
-
-APIS = ["chat_completions", "responses"]
-
-
-def provider_server(
-    make_server: MakeServer, fake: FakeOpenAI, api: str = "chat_completions", **kw: Any
-) -> RunningServer:
-    return make_server(openai_base_url=fake.base_url + "/v1", openai_api=api, **kw)
-
-
-def publish(server: RunningServer, source: str, workflow_id: str, fmt: str = "yaml") -> dict[str, Any]:
-    response = server.admin().post("/v1/chatkit/workflows", json={"id": workflow_id, "format": fmt, "source": source})
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
-def runtime(server: RunningServer, workflow: dict[str, Any], user: str = "alice", titles: bool = False) -> Runtime:
-    """A session on ``workflow``; titling is off unless asked for, so the model sees only the turns' calls."""
-    config = {"automatic_thread_titling": {"enabled": titles}}
-    return Runtime.for_user(server, user, workflow=workflow, chatkit_configuration=config)
-
-
-def reply_text(events: list[Any]) -> str:
-    done = [e.item for e in events if e.type == "thread.item.done" and isinstance(e.item, AssistantMessageItem)]
-    assert done, [e.type for e in events]
-    return "".join(c.text for c in done[-1].content)
-
-
-def traces(server: RunningServer, **params: str) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = server.admin().get("/v1/chatkit/traces", params=params).json()["data"]
-    return data
-
-
-def trace_spans(server: RunningServer, trace_id: str) -> list[dict[str, Any]]:
-    spans: list[dict[str, Any]] = server.admin().get(f"/v1/chatkit/traces/{trace_id}").json()["spans"]
-    return spans
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -159,7 +131,7 @@ def test_multi_turn_history_reaches_the_model(make_server: MakeServer, fake_open
     fake_openai.script(Reply(text="Nice to meet you, Ada."), Reply(text="Your name is Ada."))
     rt = runtime(server, {"id": "support"})
     thread_id, _ = rt.create_thread("My name is Ada.")
-    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=_text_input("What is my name?"))
+    events = rt.stream("threads.add_user_message", thread_id=thread_id, input=text_input("What is my name?"))
     assert reply_text(events) == "Your name is Ada."
     transcript = fake_openai.requests[1].transcript()
     assert transcript.index("My name is Ada.") < transcript.index("Nice to meet you, Ada.")
@@ -235,10 +207,10 @@ def test_inference_options_model_is_limited_to_the_allowed_models(
     server = provider_server(make_server, fake_openai)
     publish(server, SUPPORT, "support")
     rt = runtime(server, {"id": "support"})
-    events = rt.stream("threads.create", input=_text_input("hi", model="fake-large"))
+    events = rt.stream("threads.create", input=text_input("hi", model="fake-large"))
     assert reply_text(events).startswith("fake reply")
     assert fake_openai.requests[-1].body["model"] == "fake-large"
-    refused = rt.stream("threads.create", input=_text_input("hi", model="gpt-5-secret"))
+    refused = rt.stream("threads.create", input=text_input("hi", model="gpt-5-secret"))
     errors = [e for e in refused if e.type == "error"]
     assert errors and "not allowed" in (errors[0].message or "") and "fake-small, fake-large" in errors[0].message
     assert len(fake_openai.requests) == 1
@@ -250,14 +222,6 @@ def test_offline_model_answers_without_a_provider(make_server: MakeServer) -> No
     rt = runtime(server, {"id": "support"})
     _, events = rt.create_thread("hello")
     assert "[offline stand-in model]" in reply_text(events)
-
-
-def _text_input(text: str, model: str | None = None) -> dict[str, Any]:
-    return {
-        "content": [{"type": "input_text", "text": text}],
-        "attachments": [],
-        "inference_options": {"model": model} if model else {},
-    }
 
 
 def test_widget_from_a_builtin_tool(make_server: MakeServer, fake_openai: FakeOpenAI) -> None:
@@ -358,7 +322,7 @@ def test_client_disconnect_cancels_the_run_and_records_it(
     publish(server, source, "support")
     fake_openai.script(Reply(text="a long answer " * 50, chunk_delay=0.02))  # about 4 s of streaming
     rt = runtime(server, {"id": "support"})
-    body = {"type": "threads.create", "params": {"input": _text_input("a slow question")}}
+    body = {"type": "threads.create", "params": {"input": text_input("a slow question")}}
     with rt.http.stream("POST", "/chatkit", json=body) as response:
         for line in response.iter_lines():
             if "assistant_message.content_part.text_delta" in line:

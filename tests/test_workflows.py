@@ -15,8 +15,7 @@ from chatkit_host.server.workflows.registry import WorkflowRegistry
 from chatkit_host.server.workflows.store import WorkflowStore
 from chatkit_host.types.common import ListPage
 from chatkit_host.types.workflows import Workflow, WorkflowVersion
-from tests.conftest import MakeServer, RunningServer
-from tests.test_serve import serving
+from tests.support.servers import MakeServer, RunningServer, serving
 
 YAML_V1 = """
 name: Greeter

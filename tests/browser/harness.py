@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from chatkit_host.server.app import create_app
-from chatkit_host.server.settings import Settings
 from chatkit_host.server.turn import Responder
-from tests.conftest import ADMIN_KEY, IN_CI, RunningServer
-from tests.servers import serve_in_thread
+from tests.support.servers import RunningServer, start_app
+from tests.support.services import IN_CI
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -63,9 +61,7 @@ def start_server(
     stack: ExitStack, data_dir: Path, responder: Responder | None = None, **overrides: Any
 ) -> RunningServer:
     """The real app on a loopback port, optionally with a responder of the test's choosing."""
-    settings = Settings(data_dir=data_dir, api_keys=(ADMIN_KEY,), **overrides)
-    base_url = stack.enter_context(serve_in_thread(create_app(settings, responder=responder)))
-    return RunningServer(base_url=base_url, settings=settings, admin_key=ADMIN_KEY, stack=stack)
+    return start_app(stack, data_dir, responder=responder, **overrides)
 
 
 #: Where the README's embedding snippet says chatkit-host runs; tests put their server there.

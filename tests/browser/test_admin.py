@@ -19,7 +19,7 @@ from tests.browser.harness import (
     start_server,
     wait_idle,
 )
-from tests.fake_openai import Reply, ToolCall, start_fake_openai
+from tests.support.fake_openai import Reply, ToolCall, start_fake_openai
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.harness import new_context, open_admin, screenshot, start_server
-from tests.conftest import RunningServer
-from tests.test_runtime_support import Runtime, text_input
+from tests.support.runtime import Runtime, text_input
+from tests.support.servers import RunningServer
 
 pytestmark = pytest.mark.browser
 

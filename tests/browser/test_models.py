@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.harness import CHAT, new_context, rest_items, send, start_server, wait_idle
-from tests.conftest import RunningServer
-from tests.fake_openai import FakeOpenAI, fake_openai_fixture  # noqa: F401 (fixture)
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.servers import RunningServer
 
 pytestmark = pytest.mark.browser
 

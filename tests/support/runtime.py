@@ -1,4 +1,4 @@
-"""Shared helpers of the runtime tests (no tests here): sessions, a runtime client, SSE decoding.
+"""The runtime tests' client: sessions, ``POST /chatkit`` as the chat UI sends it, SSE decoding.
 
 Every answer is parsed with ``openai-chatkit``'s own pydantic adapters, so a shape the official package
 would reject fails the test that received it.
@@ -7,19 +7,14 @@ would reject fails the test that received it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import httpx
 from chatkit.types import Attachment, Page, Thread, ThreadItem, ThreadStreamEvent
 from pydantic import TypeAdapter
 
-from chatkit_host.server.app import create_app
-from chatkit_host.server.settings import Settings
-from chatkit_host.server.turn import Responder
-from tests.conftest import ADMIN_KEY, RunningServer, fresh_postgres_url
-from tests.servers import serve_in_thread
+from chatkit_host.server.workflows.offline import OfflineResponder
+from tests.support.servers import RunningServer
 
 EVENT = TypeAdapter(ThreadStreamEvent)
 THREAD = TypeAdapter(Thread)
@@ -28,15 +23,9 @@ ITEM_PAGE = TypeAdapter(Page[ThreadItem])
 ATTACHMENT = TypeAdapter(Attachment)
 
 
-def serve_with(
-    tmp_path: Path, stack: ExitStack, responder: Responder, backend: str = "sqlite", **overrides: Any
-) -> RunningServer:
-    """Like ``make_server`` but with a chosen responder (e.g. a slow offline one)."""
-    data_dir = tmp_path / f"server-{len(list(tmp_path.iterdir()))}"
-    database_url = fresh_postgres_url(stack) if backend == "postgres" else overrides.pop("database_url", None)
-    settings = Settings(data_dir=data_dir, database_url=database_url, api_keys=(ADMIN_KEY,), **overrides)
-    base_url = stack.enter_context(serve_in_thread(create_app(settings, responder=responder)))
-    return RunningServer(base_url=base_url, settings=settings, admin_key=ADMIN_KEY, stack=stack)
+def slow_responder(word_delay: float, repeat: int = 100) -> OfflineResponder:
+    """The offline model, ``word_delay`` seconds per word over ``repeat`` repetitions: a test acts mid-answer."""
+    return OfflineResponder(delay=word_delay, repeat=repeat)
 
 
 def new_session(server: RunningServer, user: str = "alice", **body: Any) -> dict[str, Any]:
@@ -46,11 +35,12 @@ def new_session(server: RunningServer, user: str = "alice", **body: Any) -> dict
     return session
 
 
-def text_input(text: str, attachments: Sequence[str] = ()) -> dict[str, Any]:
+def text_input(text: str, attachments: Sequence[str] = (), model: str | None = None) -> dict[str, Any]:
+    """A user message as the chat UI sends it, optionally asking for ``model``."""
     return {
         "content": [{"type": "input_text", "text": text}],
         "attachments": list(attachments),
-        "inference_options": {},
+        "inference_options": {"model": model} if model else {},
     }
 
 

@@ -5,7 +5,7 @@ chunk objects and ``[DONE]`` for Chat Completions, ``event:``/``data:`` pairs wi
 Responses) or not, including function tool calls and usage. A test queues :class:`Reply` objects with
 :meth:`FakeOpenAI.script`; when the queue is empty it answers ``"fake reply N"``. Use it as::
 
-    fake = start_fake_openai(server_stack)          # or the ``fake_openai`` fixture
+    fake = start_fake_openai(server_stack)          # or the ``fake_openai`` fixture of tests/conftest.py
     fake.script(Reply(tool_calls=[ToolCall("lookup", {"id": "A1"})]), Reply(text="Shipped."))
     ... point Settings(openai_base_url=fake.base_url + "/v1") at it ...
     assert fake.requests[0].body["messages"][0]["content"] == "..."
@@ -23,13 +23,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.servers import serve_in_thread
+from tests.support.servers import serve_in_thread
 
 
 @dataclass
@@ -386,10 +385,3 @@ def start_fake_openai(stack: ExitStack) -> FakeOpenAI:
     fake = FakeOpenAI()
     fake.base_url = stack.enter_context(serve_in_thread(fake.app()))
     return fake
-
-
-@pytest.fixture(name="fake_openai")
-def fake_openai_fixture() -> Iterator[FakeOpenAI]:
-    """Import ``fake_openai_fixture`` into a test module to use the ``fake_openai`` fixture."""
-    with ExitStack() as stack:
-        yield start_fake_openai(stack)
