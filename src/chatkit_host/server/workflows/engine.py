@@ -65,6 +65,21 @@ GUARDRAIL_FALLBACK = "Sorry, I can't help with that."
 GUARDRAIL_TRIPPED = (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)
 
 
+def export_answer(result: Any) -> str | None:
+    """The answer an export's ``run_workflow`` returned, or None when it returned none.
+
+    Agent Builder's End node returns ``{"output_text": ...}``; a workflow without one returns nothing, and a
+    classify-and-route fallback returns a dict of its own (``{"category": ...}``): neither is an answer. A
+    plain string (hand-edited exports) is one; so is any other value, as its text. An empty text is none.
+    """
+    if isinstance(result, dict):
+        result = result.get("output_text")
+    if result is None:
+        return None
+    text = str(result)
+    return text if text.strip() else None
+
+
 def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
     info = exc.guardrail_result.output.output_info
     if isinstance(info, dict) and isinstance(info.get("message"), str):
@@ -246,8 +261,12 @@ class WorkflowEngine:
             yield mapped
         for pending in scope.drain_events():
             yield pending
-        output = result.get("output_text") if isinstance(result, dict) else result
-        final = "" if output is None else str(output)
+        final = export_answer(result)
+        if final is None:
+            # Nothing to say (no End node: no ``return``; a route that returns ``{"category": ...}``): the reply
+            # stays exactly as it was streamed, so the thread's history is what the user saw. Taking it back
+            # and saying "" left an empty bubble and an empty assistant turn in the next turn's history.
+            return
         # The reply is exactly what run_workflow returned, as before streaming: the streamed message that says
         # it stays, every other streamed message (an earlier agent's answer, a preamble before a tool call) is
         # taken back, and when none says it, it is sent as the final message.
