@@ -38,7 +38,7 @@ def workflows() -> None:
 @workflows.command("publish")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "workflow_id", default=None, help="Workflow id [default: the YAML id, else the file name].")
-@click.option("--name", default=None, help="Display name.")
+@click.option("--name", default=None, help="Display name [default: the YAML name].")
 @click.option("--format", "format_", type=click.Choice(["yaml", "python"]), default=None, help="[default: by suffix]")
 @click.option("--no-latest", is_flag=True, help="Publish without making it the latest version.")
 @api_command
@@ -52,6 +52,7 @@ def publish(
     source = path.read_text(encoding="utf-8")
     if workflow_id is None and not (definition_format == "yaml" and _has_yaml_id(source)):
         workflow_id = path.stem
+    # Otherwise the server takes the YAML's own ``id:`` (and ``name:`` when --name is not given).
     version = ctx.client.chatkit.workflows.publish(
         source=source, format=definition_format, id=workflow_id, name=name, make_latest=not no_latest
     )

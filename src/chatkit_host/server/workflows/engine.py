@@ -142,6 +142,7 @@ class WorkflowEngine:
         context.run(CURRENT_RUN.set, scope)
         mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
         status, error = "completed", None
+        self.titler.forget(turn.thread.id)
         try:
             fallback = self._offline_default(turn)
             if fallback is not None:
@@ -169,6 +170,8 @@ class WorkflowEngine:
             # The reply so far is taken back and the guardrail's message said instead (the run has already
             # stopped: its generator's cleanup ran as the exception left it).
             status = "guardrail"
+            if isinstance(exc, InputGuardrailTripwireTriggered):
+                self.titler.refused(turn.thread.id)
             for item_id in mapper.produced:
                 yield ThreadItemRemovedEvent(item_id=item_id)
             yield self._message(turn, _guardrail_message(exc))
