@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import sys
-import types
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +18,9 @@ from agents import Agent, RunContextWrapper
 from agents.mcp import MCPServer
 from pydantic import BaseModel, ValidationError
 
-from chatkit_host.server.errors import BadRequest
 from chatkit_host.server.workflows.export_stream import ProgressHooks
 from chatkit_host.server.workflows.models import ModelRouter
+from chatkit_host.server.workflows.python_load import execute, invalid
 from chatkit_host.server.workflows.run_context import current_run
 from chatkit_host.server.workflows.single_call import SingleCall, plan_single_call
 from chatkit_host.server.workflows.state import check_declaration, has_template, render, state_model
@@ -73,10 +71,6 @@ class CompiledWorkflow:
 
 def sha256(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
-
-
-def invalid(message: str) -> BadRequest:
-    return BadRequest(message, param="source", code="invalid_workflow_definition")
 
 
 def reachable_agents(roots: Iterable[Agent[Any]]) -> list[Agent[Any]]:
@@ -139,16 +133,8 @@ def _string_list(raw: Any, what: str) -> list[str]:
 
 
 def compile_python(source: str, module_name: str, router: ModelRouter) -> CompiledWorkflow:
-    module = types.ModuleType(module_name)
-    module.__file__ = f"<workflow {module_name}>"
-    # Registered so pydantic and dataclasses can resolve the module's own names while it executes.
-    sys.modules[module_name] = module
-    try:
-        exec(compile(source, module.__file__, "exec"), module.__dict__)
-    except Exception as exc:
-        sys.modules.pop(module_name, None)
-        raise invalid(f"The Python definition failed to load: {type(exc).__name__}: {exc}") from exc
-    namespace = module.__dict__
+    # Its OpenAI clients bound to the server's provider, a failure a 400 naming the line (python_load.py).
+    namespace = execute(source, module_name, router).__dict__
     state = parse_state(namespace.get("STATE_VARIABLES"))
     allowed = _string_list(namespace.get("MODELS"), "MODELS")
     module_agents = [v for v in namespace.values() if isinstance(v, Agent)]

@@ -53,7 +53,7 @@ from chatkit_host.server.turn import Turn
 from chatkit_host.server.workflows.history import user_text
 
 OFFLINE_MODEL = "offline"
-_NOTICE = (
+NOTICE = (
     "[offline stand-in model] No language model is configured on this server, so this is a placeholder, "
     "not a real answer. Configure an OpenAI key or an OpenAI-compatible endpoint to get real replies."
 )
@@ -128,7 +128,7 @@ class OfflineModel(Model):
             return orjson.dumps(value).decode()
         said = _latest_user_text(input).strip()
         echo = f' You wrote: "{said[:200]}"' if said else ""
-        return _NOTICE + echo
+        return NOTICE + echo
 
     def _response(self, text: str, input: str | list[TResponseInputItem]) -> Response:
         message = ResponseOutputMessage(

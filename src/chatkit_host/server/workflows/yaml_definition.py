@@ -24,11 +24,11 @@ from chatkit_host.server.workflows.definition import (
     KIND_AGENTS,
     CompiledWorkflow,
     bind_agents,
-    invalid,
     parse_state,
 )
 from chatkit_host.server.workflows.mcp_servers import RecoveringSse, RecoveringStreamableHttp
 from chatkit_host.server.workflows.models import ModelRouter
+from chatkit_host.server.workflows.python_load import invalid
 
 
 class _Spec(BaseModel):
