@@ -18,6 +18,7 @@ from agents import Agent, RunContextWrapper
 from agents.mcp import MCPServer
 from pydantic import BaseModel, ValidationError
 
+from chatkit_host.server.workflows.attachment_input import AttachmentBudget
 from chatkit_host.server.workflows.export_stream import ProgressHooks
 from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.python_load import execute, invalid
@@ -44,6 +45,8 @@ class CompiledWorkflow:
     mcp_servers: list[MCPServer] = field(default_factory=list)
     #: Names of tools the browser runs (``client_tool_call`` items).
     client_tools: frozenset[str] = frozenset()
+    #: How much of the users' attachments its model calls carry (``attachment_input.py``).
+    attachments: AttachmentBudget = field(default_factory=AttachmentBudget)
     _state_type: type[BaseModel] | None = field(default=None, repr=False)
     #: One model call without the Runner, when the starting agent can only answer in text (``single_call.py``).
     single_call: SingleCall | None = field(default=None, init=False, repr=False)
@@ -124,6 +127,13 @@ def parse_state(raw: Any) -> dict[str, StateVariable] | None:
     return declared
 
 
+def parse_budget(raw: Any) -> AttachmentBudget:
+    try:
+        return AttachmentBudget.parse(raw)
+    except ValueError as exc:
+        raise invalid(f"{exc}.") from exc
+
+
 def _string_list(raw: Any, what: str) -> list[str]:
     if raw is None:
         return []
@@ -136,6 +146,7 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
     # Its OpenAI clients bound to the server's provider, a failure a 400 naming the line (python_load.py).
     namespace = execute(source, module_name, router).__dict__
     state = parse_state(namespace.get("STATE_VARIABLES"))
+    budget = parse_budget(namespace.get("ATTACHMENTS"))
     allowed = _string_list(namespace.get("MODELS"), "MODELS")
     module_agents = [v for v in namespace.values() if isinstance(v, Agent)]
     run_workflow = namespace.get("run_workflow")
@@ -159,6 +170,7 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
             models=allowed or names,
             run_workflow=run_workflow,
             workflow_input=workflow_input,
+            attachments=budget,
         )
     start = namespace.get("starting_agent") or namespace.get("agent")
     if not isinstance(start, Agent):
@@ -168,7 +180,9 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
         )
     agents = reachable_agents([start, *module_agents])
     names = bind_agents(agents, router)
-    return CompiledWorkflow(kind=KIND_AGENTS, start=start, agents=agents, state=state, models=allowed or names)
+    return CompiledWorkflow(
+        kind=KIND_AGENTS, start=start, agents=agents, state=state, models=allowed or names, attachments=budget
+    )
 
 
 def builtin_default(router: ModelRouter) -> CompiledWorkflow:

@@ -31,6 +31,7 @@ from chatkit.types import (
     ClientToolCallItem,
     CustomTask,
     ErrorEvent,
+    ThreadItem,
     ThreadItemDoneEvent,
     ThreadItemRemovedEvent,
     ThreadStreamEvent,
@@ -42,6 +43,7 @@ from pydantic import ValidationError
 from chatkit_host.server import ids
 from chatkit_host.server.errors import APIError
 from chatkit_host.server.turn import Responder, Turn
+from chatkit_host.server.workflows.attachment_input import AttachmentInputs
 from chatkit_host.server.workflows.builtin_tools import new_widget_item_factory
 from chatkit_host.server.workflows.definition import KIND_EXPORT, CompiledWorkflow
 from chatkit_host.server.workflows.events import EventMapper
@@ -92,11 +94,19 @@ def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTri
 class WorkflowEngine:
     """Implements ``chatkit_host.server.turn.Responder`` on top of the registry and the Agents SDK."""
 
-    def __init__(self, registry: WorkflowRegistry, writer: RunWriter, offline: Responder | None = None) -> None:
+    def __init__(
+        self,
+        registry: WorkflowRegistry,
+        writer: RunWriter,
+        offline: Responder | None = None,
+        inputs: AttachmentInputs | None = None,
+    ) -> None:
         self.registry = registry
         self.writer = writer
         self.titler = Titler(registry, writer)
-        self.converter = HistoryConverter()
+        #: Reads attachments for model input; without it (an engine built without storage) the model gets a
+        #: line naming each attachment.
+        self.inputs = inputs
         #: Answers the built-in workflow when no provider is configured (the runtime's echoing stand-in).
         self.offline = offline
         self._mcp_lock = asyncio.Lock()
@@ -107,8 +117,22 @@ class WorkflowEngine:
     def _offline_default(self, turn: Turn) -> Responder | None:
         router = self.registry.router
         if turn.session.workflow_id == DEFAULT_WORKFLOW_ID and router is not None and router.offline:
+            # The echoing stand-in reads only words: a message with files goes to the offline model, which says
+            # what it received (names, sizes, a text file's first line).
+            if turn.input is not None and turn.input.attachments and self.inputs is not None:
+                return None
             return self.offline
         return None
+
+    async def _converter(
+        self, turn: Turn, items: list[ThreadItem], compiled: CompiledWorkflow, scope: RunScope
+    ) -> HistoryConverter:
+        """A converter for this turn's items, its attachments planned within the workflow's budget."""
+        if self.inputs is None:
+            return HistoryConverter()
+        parts = await self.inputs.plan(items, compiled.attachments)
+        scope.attachment_parts = parts
+        return HistoryConverter(parts)
 
     async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         session = turn.session
@@ -204,7 +228,8 @@ class WorkflowEngine:
     ) -> AsyncIterator[ThreadStreamEvent]:
         assert compiled.start is not None
         items = await turn.load_history()
-        model_input = await self.converter.to_agent_input(items)
+        converter = await self._converter(turn, items, compiled, scope)
+        model_input = await converter.to_agent_input(items)
         if compiled.single_call is not None:
             async for data in compiled.single_call.stream(model_input, scope, name, turn.thread.id, context):
                 for mapped in mapper.map_model_event(data):
@@ -241,8 +266,14 @@ class WorkflowEngine:
         assert compiled.run_workflow is not None and compiled.workflow_input is not None
         items = await turn.load_history()
         earlier, latest = split_latest(items)
-        scope.history_prefix = await self.converter.to_agent_input(earlier)
+        converter = await self._converter(turn, items, compiled, scope)
+        scope.history_prefix = await converter.to_agent_input(earlier)
         text = user_text(latest) if latest else ""
+        if latest is not None and latest.attachments:
+            # The export passes only the text on: the model wrapper adds the rest to its input (models.py).
+            first: Any
+            first, *_ = await converter.to_agent_input([latest])
+            scope.latest_parts = list(first["content"])[1:]
         workflow_input = compiled.workflow_input(input_as_text=text)
         # The export's model calls and agent steps arrive here while it runs (export_stream.py).
         live = scope.live = LiveReply()

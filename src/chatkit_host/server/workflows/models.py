@@ -83,10 +83,25 @@ class ModelRouter:
 
 def _with_history(input: str | list[TResponseInputItem]) -> str | list[TResponseInputItem]:
     run = current_run()
-    if run is None or not run.history_prefix:
+    if run is None or not (run.history_prefix or run.latest_parts):
         return input
     items: list[TResponseInputItem] = [{"role": "user", "content": input}] if isinstance(input, str) else list(input)
+    if run.latest_parts:
+        items = _with_attachments(items, run.latest_parts)
     return [*run.history_prefix, *items]
+
+
+def _with_attachments(items: list[TResponseInputItem], parts: list[Any]) -> list[TResponseInputItem]:
+    """The export's input with the latest message's attachments added to its first user message (the one the
+    export built from ``input_as_text``), or before everything when it has none; the items are not mutated."""
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("role") == "user":
+            content: Any = item.get("content")
+            text = [{"type": "input_text", "text": content}] if isinstance(content, str) else list(content or [])
+            merged: Any = {**item, "content": [*text, *parts]}
+            return [*items[:index], merged, *items[index + 1 :]]
+    first: Any = {"type": "message", "role": "user", "content": parts}
+    return [first, *items]
 
 
 class HostModel(Model):
