@@ -185,7 +185,8 @@ class AttachmentInputs:
 
     async def plan(self, items: Sequence[ThreadItem], budget: AttachmentBudget) -> AttachmentParts:
         """Decide, newest message first, which attachments of ``items`` send their bytes."""
-        users = [item for item in items if isinstance(item, UserMessageItem) and item.attachments]
+        # Every user message counts towards ``history_turns``, with files or without.
+        users = [item for item in items if isinstance(item, UserMessageItem)]
         planned: dict[str, _Planned] = {}
         left = budget.max_bytes_per_turn
         for index, item in enumerate(reversed(users)):
