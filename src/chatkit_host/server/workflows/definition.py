@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import Agent, RunContextWrapper
+from agents import Agent, FunctionTool, RunContextWrapper
 from agents.mcp import MCPServer
 from pydantic import BaseModel, ValidationError
 
@@ -104,7 +104,10 @@ def bind_agents(agents: list[Agent[Any]], router: ModelRouter) -> list[str]:
         if isinstance(agent.model, str) or agent.model is None:
             if agent.model and agent.model not in names:
                 names.append(agent.model)
-            agent.model = router.bind(agent.model)
+            # Hosted tools (web search, file search, code interpreter, ...) exist only on the Responses API:
+            # such an agent takes it even where the server's default is Chat Completions.
+            hosted = any(not isinstance(tool, FunctionTool) for tool in agent.tools)
+            agent.model = router.bind(agent.model, "responses" if hosted else None)
         if isinstance(agent.instructions, str) and has_template(agent.instructions):
             agent.instructions = _templated(agent.instructions)
     return names

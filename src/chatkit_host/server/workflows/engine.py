@@ -50,6 +50,7 @@ from chatkit_host.server.workflows.events import EventMapper
 from chatkit_host.server.workflows.export_stream import LiveReply, Step
 from chatkit_host.server.workflows.history import HistoryConverter, split_latest, user_text
 from chatkit_host.server.workflows.mcp_servers import Recovering, find_unavailable
+from chatkit_host.server.workflows.models import ResponsesUnavailable
 from chatkit_host.server.workflows.records import TraceRecord
 from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
 from chatkit_host.server.workflows.run_context import CURRENT_RUN, RunScope
@@ -80,6 +81,18 @@ def export_answer(result: Any) -> str | None:
         return None
     text = str(result)
     return text if text.strip() else None
+
+
+def refused_attachments(exc: Exception, scope: RunScope) -> str | None:
+    """The in-band error for a provider that rejected a request carrying images or files (a model that does
+    not read them answers 400): the user learns why, rather than a generic failure or a silent drop."""
+    parts = scope.attachment_parts
+    if parts is None or parts.binary_sent == 0 or getattr(exc, "status_code", None) != 400:
+        return None
+    return (
+        "The model did not accept this message's attachments (images or files): it may not read them. "
+        "Try a model that does, or send the content as text."
+    )
 
 
 def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
@@ -205,7 +218,13 @@ class WorkflowEngine:
         except Exception as exc:
             status, error = "error", f"{type(exc).__name__}: {exc}"
             unavailable = find_unavailable(exc)
-            if unavailable is not None:
+            if isinstance(exc, ResponsesUnavailable):
+                logger.warning("workflow %s: %s", name, exc)
+                message = str(exc)
+            elif (refused := refused_attachments(exc, scope)) is not None:
+                logger.warning("workflow %s: the model refused the attachments: %s", name, exc)
+                message = refused
+            elif unavailable is not None:
                 # Our own message, naming only the server; the next turn tries to reconnect.
                 logger.warning("workflow %s: %s", name, unavailable)
                 message = str(unavailable)

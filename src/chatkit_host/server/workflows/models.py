@@ -30,11 +30,17 @@ from chatkit_host.server.workflows.run_context import current_run
 DEFAULT_REMOTE_MODEL = "gpt-4.1-mini"
 
 
+class ResponsesUnavailable(Exception):
+    """An agent needs the Responses API and the provider does not serve it; the message says so to the user."""
+
+
 class ModelRouter:
     """Resolves model names to Agents SDK models; one per server."""
 
     def __init__(self, settings: Settings) -> None:
         self._remote: OpenAIProvider | None = None
+        #: The Responses API on the same client, for agents with hosted tools when the default is Chat Completions.
+        self._responses: OpenAIProvider | None = None
         self._client: AsyncOpenAI | None = None
         self.api = settings.openai_api or ("chat_completions" if settings.openai_base_url else "responses")
         if self.api not in ("responses", "chat_completions"):
@@ -48,8 +54,10 @@ class ModelRouter:
                 base_url=settings.openai_base_url,
             )
             self._remote = OpenAIProvider(openai_client=self._client, use_responses=self.api == "responses")
+            if self.api != "responses":
+                self._responses = OpenAIProvider(openai_client=self._client, use_responses=True)
         self.default_model = settings.default_model or (DEFAULT_REMOTE_MODEL if self._remote else OFFLINE_MODEL)
-        self._models: dict[str, Model] = {}
+        self._models: dict[tuple[str, str | None], Model] = {}
 
     @property
     def offline(self) -> bool:
@@ -60,23 +68,33 @@ class ModelRouter:
         """The configured provider's client (also used for speech-to-text), or None when offline."""
         return self._client
 
-    def resolve(self, name: str | None) -> Model:
+    def api_for(self, needs: str | None) -> str:
+        """The API a model call takes: the one an agent needs (hosted tools need Responses), else the default."""
+        return needs if needs is not None and self._remote is not None else self.api
+
+    def resolve(self, name: str | None, needs: str | None = None) -> Model:
         name = name or self.default_model
-        model = self._models.get(name)
+        api = self.api_for(needs)
+        model = self._models.get((name, api))
         if model is None:
             if self._remote is None or name == OFFLINE_MODEL:
                 model = OfflineModel(name)
+            elif api != self.api and self._responses is not None:
+                model = self._responses.get_model(name)
             else:
                 model = self._remote.get_model(name)
-            self._models[name] = model
+            self._models[(name, api)] = model
         return model
 
-    def bind(self, name: str | None) -> HostModel:
-        return HostModel(self, name)
+    def bind(self, name: str | None, needs: str | None = None) -> HostModel:
+        """The model of an agent naming ``name``; ``needs="responses"`` when its tools need that API."""
+        return HostModel(self, name, needs)
 
     async def aclose(self) -> None:
         if self._remote is not None:
             await self._remote.aclose()
+        if self._responses is not None:
+            await self._responses.aclose()
         if self._client is not None:
             await self._client.close()
 
@@ -107,14 +125,30 @@ def _with_attachments(items: list[TResponseInputItem], parts: list[Any]) -> list
 class HostModel(Model):
     """An agent's model as named in its definition, resolved through the server's router on each call."""
 
-    def __init__(self, router: ModelRouter, name: str | None) -> None:
+    def __init__(self, router: ModelRouter, name: str | None, needs: str | None = None) -> None:
         self.router = router
         self.name = name
+        #: The API this agent's calls need whatever the server's default (``"responses"`` for hosted tools).
+        self.needs = needs
 
     def _target(self) -> tuple[str, Model]:
         run = current_run()
         name = (run.model_override if run else None) or self.name or self.router.default_model
-        return name, self.router.resolve(name)
+        return name, self.router.resolve(name, self.needs)
+
+    def _explain(self, exc: Exception) -> Exception:
+        """A provider that cannot serve the Responses API this agent needs: say so, in words (the engine shows
+        a :class:`ResponsesUnavailable` as it is); any other failure as it was."""
+        if self.needs is None or self.router.api == self.needs or self.router.offline:
+            return exc
+        status = getattr(exc, "status_code", None)
+        if status not in (404, 405, 501):
+            return exc
+        return ResponsesUnavailable(
+            f"This workflow's agent uses hosted tools (web search, file search, ...), which need the Responses "
+            f"API, but the configured provider does not serve it (HTTP {status} on /responses). Point "
+            "CHATKIT_HOST_OPENAI_BASE_URL at a provider with the Responses API, or remove the hosted tools."
+        )
 
     def _record(self, name: str, started: float, input_tokens: int, output_tokens: int, error: str | None) -> None:
         run = current_run()
@@ -131,7 +165,7 @@ class HostModel(Model):
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,
                 error=error,
-                api=self.router.api if not self.router.offline else OFFLINE_MODEL,
+                api=self.router.api_for(self.needs) if not self.router.offline else OFFLINE_MODEL,
             )
 
     async def get_response(
@@ -184,6 +218,9 @@ class HostModel(Model):
             )
         except Exception as exc:
             self._record(name, started, 0, 0, f"{type(exc).__name__}: {exc}")
+            explained = self._explain(exc)
+            if explained is not exc:
+                raise explained from exc
             raise
         self._record(name, started, response.usage.input_tokens, response.usage.output_tokens, None)
         return response
@@ -224,5 +261,8 @@ class HostModel(Model):
                 yield event
         except Exception as exc:
             self._record(name, started, input_tokens, output_tokens, f"{type(exc).__name__}: {exc}")
+            explained = self._explain(exc)
+            if explained is not exc:
+                raise explained from exc
             raise
         self._record(name, started, input_tokens, output_tokens, None)

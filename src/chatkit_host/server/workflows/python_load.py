@@ -60,7 +60,12 @@ def _bound_clients(router: ModelRouter) -> tuple[type[openai.AsyncOpenAI], type[
             return kwargs
         configured = router.client
         if configured is not None:
-            return {**kwargs, "api_key": configured.api_key, "base_url": configured.base_url}
+            bound = {**kwargs, "api_key": configured.api_key, "base_url": configured.base_url}
+            if asynchronous:
+                # The server's connection pool: closed with the server (a pool of its own would outlive it), and
+                # no extra sockets per export. An export closing its client would close it too; none does.
+                bound["http_client"] = configured._client
+            return bound
         return {**kwargs, "api_key": "offline", "base_url": "http://offline.invalid/v1"} | {
             "http_client": offline_http_client(asynchronous)
         }
