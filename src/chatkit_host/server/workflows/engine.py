@@ -19,12 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 
-from agents import (
-    InputGuardrailTripwireTriggered,
-    OutputGuardrailTripwireTriggered,
-    RunConfig,
-    Runner,
-)
+from agents import InputGuardrailTripwireTriggered, RunConfig, Runner
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageItem,
@@ -51,6 +46,12 @@ from chatkit_host.server.workflows.export_stream import LiveReply, Step
 from chatkit_host.server.workflows.history import HistoryConverter, split_latest, user_text
 from chatkit_host.server.workflows.mcp_servers import Recovering, find_unavailable
 from chatkit_host.server.workflows.models import ResponsesUnavailable
+from chatkit_host.server.workflows.outcome import (
+    GUARDRAIL_TRIPPED,
+    export_answer,
+    guardrail_message,
+    refused_attachments,
+)
 from chatkit_host.server.workflows.records import TraceRecord
 from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
 from chatkit_host.server.workflows.run_context import CURRENT_RUN, RunScope
@@ -62,46 +63,6 @@ from chatkit_host.server.workflows.usage import turn_usage
 from chatkit_host.server.workflows.writer import RunWriter
 
 logger = logging.getLogger(__name__)
-
-GUARDRAIL_FALLBACK = "Sorry, I can't help with that."
-#: What a tripped guardrail raises out of either kind of run (the Runner's, or an export's ``run_workflow``).
-GUARDRAIL_TRIPPED = (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)
-
-
-def export_answer(result: Any) -> str | None:
-    """The answer an export's ``run_workflow`` returned, or None when it returned none.
-
-    Agent Builder's End node returns ``{"output_text": ...}``; a workflow without one returns nothing, and a
-    classify-and-route fallback returns a dict of its own (``{"category": ...}``): neither is an answer. A
-    plain string (hand-edited exports) is one; so is any other value, as its text. An empty text is none.
-    """
-    if isinstance(result, dict):
-        result = result.get("output_text")
-    if result is None:
-        return None
-    text = str(result)
-    return text if text.strip() else None
-
-
-def refused_attachments(exc: Exception, scope: RunScope) -> str | None:
-    """The in-band error for a provider that rejected a request carrying images or files (a model that does
-    not read them answers 400): the user learns why, rather than a generic failure or a silent drop."""
-    parts = scope.attachment_parts
-    if parts is None or parts.binary_sent == 0 or getattr(exc, "status_code", None) != 400:
-        return None
-    return (
-        "The model did not accept this message's attachments (images or files): it may not read them. "
-        "Try a model that does, or send the content as text."
-    )
-
-
-def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
-    info = exc.guardrail_result.output.output_info
-    if isinstance(info, dict) and isinstance(info.get("message"), str):
-        return str(info["message"])
-    if isinstance(info, str) and info:
-        return info
-    return GUARDRAIL_FALLBACK
 
 
 class WorkflowEngine:
@@ -211,7 +172,7 @@ class WorkflowEngine:
                 self.titler.refused(turn.thread.id)
             for item_id in mapper.produced:
                 yield ThreadItemRemovedEvent(item_id=item_id)
-            yield self._message(turn, _guardrail_message(exc))
+            yield self._message(turn, guardrail_message(exc))
         except (asyncio.CancelledError, GeneratorExit):
             status = "cancelled"
             raise
