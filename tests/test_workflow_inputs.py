@@ -182,3 +182,31 @@ def test_an_export_sees_the_latest_message_files_and_earlier_ones(
     earlier, *_, latest = _user_parts(fake_openai.requests[3])
     _assert_all_three(earlier, api, "What is this?")
     assert _received(latest, api)["texts"] == ["And now?"]
+
+
+def test_an_export_offline_names_the_files_it_received(make_server: MakeServer) -> None:
+    server = make_server()
+    publish(server, LIBRARY_DESK.source(), "export", fmt="python")
+    rt = _session(server, "export")
+    _, events = rt.create_thread("What is this?", attachments=_upload(rt))
+    said = reply_text(events)
+    assert "[offline stand-in model]" in said
+    assert "cat.png (image/png" in said and "as image input" in said and "report.pdf" in said
+    assert 'first line: "first line of the notes"' in said
+
+
+def test_a_model_that_refuses_the_files_ends_the_turn_saying_so(
+    make_server: MakeServer, fake_openai: FakeOpenAI
+) -> None:
+    server = provider_server(make_server, fake_openai)
+    publish(server, FAST, "looker")
+    rt = _session(server, "looker")
+    fake_openai.script(Reply(error_status=400))  # a text-only model: "image input is not supported"
+    _, events = rt.create_thread("What is in these?", attachments=_upload(rt))
+    [error] = [e for e in events if e.type == "error"]
+    assert "did not accept this message's attachments" in error.message
+    # Without files the same failure is the generic one: the message is about the attachments only when sent.
+    fake_openai.script(Reply(error_status=400))
+    _, events = rt.create_thread("Plain words")
+    [error] = [e for e in events if e.type == "error"]
+    assert "attachments" not in error.message
