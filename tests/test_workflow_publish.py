@@ -1,4 +1,4 @@
-"""Publishing under the definition's own id and name, and titles that never repeat a refused message."""
+"""``workflows publish FILE.yaml`` under the YAML's own id and name; titles that never repeat a refused message."""
 
 from __future__ import annotations
 
@@ -49,16 +49,11 @@ def test_cli_publishes_a_yaml_under_its_own_id_and_name(sqlite_server: RunningSe
     assert _workflow(sqlite_server, "lobby")["name"] == "Lobby"
     listed = sqlite_server.admin().get("/v1/chatkit/workflows").json()["data"]
     assert sorted(w["id"] for w in listed) == ["default", "front-desk", "lobby"]
-
-
-def test_rest_publish_without_an_id_takes_the_yamls(sqlite_server: RunningServer) -> None:
-    body = {"format": "yaml", "source": NAMED}
-    response = sqlite_server.admin().post("/v1/chatkit/workflows", json=body)
-    assert response.status_code == 200, response.text
-    assert response.json()["workflow_id"] == "front-desk"
-    assert _workflow(sqlite_server, "front-desk")["name"] == "Front desk"
-    without = sqlite_server.admin().post("/v1/chatkit/workflows", json={"format": "yaml", "source": GUARDED})
-    assert without.json()["workflow_id"].startswith("wf_")  # no id anywhere: a new one, as before
+    # Without id: the file name, as before; the YAML's name still names it.
+    unnamed = tmp_path / "concierge.yaml"
+    unnamed.write_text(NAMED.replace("id: front-desk\n", ""))
+    ok(cli("workflows", "publish", str(unnamed), server=sqlite_server))
+    assert _workflow(sqlite_server, "concierge")["name"] == "Front desk"
 
 
 def test_a_refused_first_message_does_not_become_the_title_offline(make_server: MakeServer) -> None:

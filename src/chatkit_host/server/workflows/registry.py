@@ -41,23 +41,6 @@ class ResolvedWorkflow:
     state_variables: dict[str, Any] | None
 
 
-def yaml_identity(source: str) -> tuple[str | None, str | None]:
-    """The ``id:`` and ``name:`` a YAML definition declares (None for either when absent or unreadable: the
-    compiler reports a YAML that does not parse, with its position)."""
-    try:
-        raw = yaml.safe_load(source)
-    except yaml.YAMLError:
-        return None, None
-    if not isinstance(raw, dict):
-        return None, None
-
-    def text(key: str) -> str | None:
-        value = raw.get(key)
-        return value.strip() if isinstance(value, str) and value.strip() else None
-
-    return text("id"), text("name")
-
-
 def _version_number(workflow_id: str, version: str) -> int:
     if not version.isdigit() or int(version) < 1:
         raise NotFound(
@@ -171,11 +154,6 @@ class WorkflowRegistry:
     ) -> tuple[WorkflowRecord, VersionRecord]:
         if self.store is None:
             raise RuntimeError("the workflow registry has no store")
-        if fmt == "yaml":
-            # A YAML definition may name itself (``id:``, ``name:``); what the request says wins.
-            declared_id, declared_name = yaml_identity(source)
-            workflow_id = workflow_id or declared_id
-            name = name or declared_name
         if workflow_id == DEFAULT_WORKFLOW_ID:
             raise BadRequest("The built-in workflow 'default' cannot be published to.", param="id", code="reserved")
         workflow_id = workflow_id or ids.new_id(WORKFLOW_PREFIX)
@@ -191,7 +169,11 @@ class WorkflowRegistry:
         for path in paths:
             source = path.read_text(encoding="utf-8")
             fmt = format_of(path)
-            workflow_id = (yaml_identity(source)[0] if fmt == "yaml" else None) or path.stem
+            workflow_id = path.stem
+            if fmt == "yaml":
+                raw = yaml.safe_load(source)
+                if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                    workflow_id = raw["id"]
             assert self.store is not None
             existing = await self.store.get_workflow(workflow_id)
             if existing is not None and existing.latest_version is not None:
