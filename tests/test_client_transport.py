@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +33,7 @@ from chatkit_host import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RetryNotice,
     UnprocessableEntityError,
 )
 from tests.conftest import RunningServer
@@ -92,7 +94,10 @@ def envelope(
 THREAD = {"id": "cthr_1", "object": "chatkit.thread", "created_at": 1, "status": {"type": "active"}, "user": "u"}
 
 
-def test_errors_from_the_real_server(sqlite_server: RunningServer, mode: str) -> None:
+def test_errors_from_the_real_server(
+    sqlite_server: RunningServer, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./.chatkit-host/admin_api_key from a local `serve` in the checkout
     sdk = sdk_for(sqlite_server, mode, max_retries=0)
     with pytest.raises(BadRequestError) as bad:
         sdk.call(lambda c: c.chatkit.sessions.create(user="", workflow={"id": "default"}))
@@ -198,6 +203,31 @@ def test_retry_on_429_honours_retry_after(scripted: tuple[ScriptedServer, str], 
     assert app.count(path) == 2
     # Without the header the first backoff would be at most 0.5 s.
     assert elapsed >= 0.95
+
+
+def test_on_retry_is_told_before_each_wait(scripted: tuple[ScriptedServer, str], mode: str) -> None:
+    app, base_url = scripted
+    path = "/v1/chatkit/threads/cthr_1"
+    app.script(
+        path,
+        (429, {"Retry-After": "1"}, envelope("slow down", "rate_limit_exceeded")),
+        (503, {"retry-after-ms": "20"}, envelope("busy")),
+        (200, {}, THREAD),
+    )
+    notices: list[RetryNotice] = []
+    started = time.monotonic()
+    sdk = SDK(mode, base_url=base_url, max_retries=2, on_retry=notices.append)
+    assert sdk.call(lambda c: c.chatkit.threads.retrieve("cthr_1")).id == "cthr_1"
+    assert [(n.attempt, n.delay, n.status_code) for n in notices] == [(1, 1.0, 429), (2, 0.02, 503)]
+    assert notices[0].request.url.path == path
+    assert time.monotonic() - started >= 1.0  # told before the wait, and the wait still happens
+
+    notices.clear()
+    with pytest.raises(APIConnectionError):
+        SDK(mode, base_url=f"http://127.0.0.1:{free_port()}", max_retries=1, on_retry=notices.append).call(
+            lambda c: c.chatkit.threads.retrieve("cthr_1")
+        )
+    assert [(n.attempt, n.status_code) for n in notices] == [(1, None)]
 
 
 def test_retry_on_5xx_then_give_up(scripted: tuple[ScriptedServer, str], mode: str) -> None:
