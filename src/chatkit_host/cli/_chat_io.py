@@ -78,8 +78,8 @@ class ReplyPrinter:
 
     def __init__(self) -> None:
         self.rich = sys.stdout.isatty()
-        self._stdout = Console(highlight=False)
-        self._stderr = Console(stderr=True, highlight=False)
+        self.stdout = Console(highlight=False)
+        self.stderr = Console(stderr=True, highlight=False)
 
     def reply(self) -> Reply:
         return Reply(self)
@@ -96,8 +96,8 @@ class Reply:
         self.mid_line = False
 
     def __enter__(self) -> Reply:
-        if self._printer._stderr.is_terminal:
-            self._status = self._printer._stderr.status("thinking…", spinner="dots")
+        if self._printer.stderr.is_terminal:
+            self._status = self._printer.stderr.status("thinking…", spinner="dots")
             self._status.start()
         return self
 
@@ -107,7 +107,7 @@ class Reply:
         self._stop_spinner()
         if self._printer.rich:
             if self._markdown is None:
-                self._markdown = MarkdownStream(self._printer._stdout).__enter__()
+                self._markdown = MarkdownStream(self._printer.stdout).__enter__()
             self._markdown.add(piece)
         else:
             click.echo(piece, nl=False)
