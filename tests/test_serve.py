@@ -36,7 +36,8 @@ def serving(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> It
             env={**os.environ, **(env or {})},
         )
         try:
-            wait_until_responds(f"http://127.0.0.1:{port}/healthz")
+            # 90 s, not 30: on a loaded 2-core machine (load 10) a start was measured at ~20 s.
+            wait_until_responds(f"http://127.0.0.1:{port}/healthz", timeout=90)
             yield f"http://127.0.0.1:{port}", log
         finally:
             process.terminate()
