@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -12,16 +11,6 @@ import click
 
 from chatkit_host.server.credentials import load_admin_keys
 from chatkit_host.server.settings import DEFAULT_DATA_DIR, FILE_STORAGES, Settings
-
-
-def playground_setting(bind_host: str, configured: bool | None) -> bool | None:
-    """The operator's choice wins; otherwise a public bind turns the playground off and loopback keeps auto."""
-    from chatkit_host.server.api.web import is_loopback_host  # the web stack loads only when a server starts
-
-    if configured is not None:
-        return configured
-    return None if is_loopback_host(bind_host) else False
-
 
 _data_dir_option = click.option(
     "--data-dir",
@@ -89,7 +78,6 @@ def serve(
         redis_url=redis_url,
         workflow_paths=workflow_paths or None,
     )
-    settings = dataclasses.replace(settings, playground=playground_setting(host, settings.playground))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = load_admin_keys(settings.api_keys, settings.data_dir)
     base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
@@ -99,7 +87,11 @@ def serve(
         click.echo(f'    OpenAI(base_url="{base_url}/v1", api_key="{keys.created_key}")\n')
     elif keys.key_file:
         click.echo(f"Admin API key: in {keys.key_file}")
-    click.echo(f"Chat UI: {base_url}/   Admin console: {base_url}/admin   API: {base_url}/v1")
+    # The playground and the admin console both ask for the admin key. On the first start the playground's URL
+    # carries it in the fragment, which the browser never sends (so no proxy or access log sees it); the page
+    # moves it to this tab's sessionStorage and takes it out of the address bar, so one click opens a chat.
+    playground = f"{base_url}/#key={keys.created_key}" if keys.created_key else f"{base_url}/"
+    click.echo(f"Chat UI: {playground}   Admin console: {base_url}/admin   API: {base_url}/v1")
     from chatkit_host.server.app import create_app  # migrations run in the app's lifespan, once, before it serves
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True)
