@@ -54,12 +54,15 @@ async function render() {
     }
     return;
   }
-  view.replaceChildren();
+  // A fresh container per render: a slow view that finishes after the next one started draws into a node
+  // that is no longer on the page.
+  const root = document.createElement("div");
+  view.replaceChildren(root);
   view.dataset.view = route.view;
   shown = { route, handle: null };
   const ctx = { api: adminApi, showError, navigate, refresh: () => ((shown = null), render()) };
   try {
-    const handle = await VIEWS[route.view](view, ctx, route);
+    const handle = await VIEWS[route.view](root, ctx, route);
     if (shown && shown.route === route) shown.handle = handle || null;
   } catch (error) {
     showError(error);

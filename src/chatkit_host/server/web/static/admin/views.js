@@ -6,7 +6,7 @@ import { pagedList } from "./paging.js";
 import { traces } from "./traces.js";
 import { usage } from "./usage.js";
 
-export function userFilter(label, value, onSubmit) {
+function userFilter(label, value, onSubmit) {
   const input = h("input", { name: "user", value: value || "", placeholder: "any user", "aria-label": label });
   const form = h(
     "form",
