@@ -240,14 +240,15 @@ def test_screenshots(browser: Browser, stack: ExitStack, tmp_path: Path, theme: 
     expect(admin.locator("#view tr[data-session-id]")).to_have_count(1)
     assert screenshot(admin, f"admin-sessions-{theme}").stat().st_size > 10_000
     admin.locator('.tab[data-view="threads"]').click()
-    admin.locator("#view tr[data-thread-id] button").first.click()
+    admin.locator("#view tr[data-thread-id] a").first.click()
     expect(admin.locator("#view .items li")).to_have_count(6)
     assert screenshot(admin, f"admin-threads-{theme}").stat().st_size > 10_000
     narrow = browser.new_context(viewport={"width": 320, "height": 640})
     stack.callback(narrow.close)
     narrow.on("request", lambda request: watch.requests.append(request.url))
     small = open_playground(narrow, watch, "screenshot-user", theme=theme)
-    small.locator("#settings summary").click()  # fold the settings so the chat shows
+    # The settings start folded at this width, below the chat (F14).
+    expect(small.locator("#settings")).not_to_have_attribute("open", "")
     small.locator(f"{CHAT} .ck-thread-open").first.wait_for(state="attached")
     small.locator(f"{CHAT} .ck-history-toggle").click()
     small.locator(f"{CHAT} .ck-thread-open").first.click()

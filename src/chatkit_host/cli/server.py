@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import sys
 import time
@@ -17,15 +16,6 @@ from chatkit_host.server.settings import DEFAULT_DATA_DIR, FILE_STORAGES, Settin
 
 #: ``serve`` could not start (the port is taken); documented in docs/cli.md.
 EXIT_SERVE_FAILED = 1
-
-
-def playground_setting(bind_host: str, configured: bool | None) -> bool | None:
-    """The operator's choice wins; otherwise a public bind turns the playground off and loopback keeps auto."""
-    from chatkit_host.server.api.web import is_loopback_host  # the web stack loads only when a server starts
-
-    if configured is not None:
-        return configured
-    return None if is_loopback_host(bind_host) else False
 
 
 _data_dir_option = click.option(
@@ -111,13 +101,16 @@ def serve(
         workflow_paths=workflow_paths or None,
         workers=workers or os.cpu_count() or 1,
     )
-    settings = dataclasses.replace(settings, playground=playground_setting(host, settings.playground))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = load_admin_keys(settings.api_keys, settings.data_dir)
     base_url = client_base_url(host, port)
     for line in key_lines(keys, base_url, DEFAULT_BASE_URL):
         click.echo(line)
-    click.echo(f"Chat UI: {base_url}/   Admin console: {base_url}/admin   API: {base_url}/v1")
+    # The playground and the admin console both ask for the admin key. On the first start the playground's URL
+    # carries it in the fragment, which the browser never sends (so no proxy or access log sees it); the page
+    # moves it to this tab's sessionStorage and takes it out of the address bar, so one click opens a chat.
+    playground = f"{base_url}/#key={keys.created_key}" if keys.created_key else f"{base_url}/"
+    click.echo(f"Chat UI: {playground}   Admin console: {base_url}/admin   API: {base_url}/v1")
     click.echo(model_line(settings))
     from chatkit_host.server.app import WORKER_SETTINGS_VARIABLE, create_app  # the web stack loads only here
 

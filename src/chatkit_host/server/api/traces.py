@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -14,7 +16,7 @@ from chatkit_host.server.http.plumbing import AdminContext, Paging, check_cursor
 from chatkit_host.server.workflows.records import SpanRecord, TraceRecord
 from chatkit_host.server.workflows.store import WorkflowStore
 from chatkit_host.types.common import ListPage
-from chatkit_host.types.traces import Trace, UsageGroup, UsageSummary
+from chatkit_host.types.traces import Trace, UsageBucket, UsageGroup, UsageSeries, UsageSummary
 
 router = APIRouter(prefix="/v1/chatkit", tags=["traces"])
 
@@ -23,6 +25,13 @@ _Filter = Annotated[str | None, Query(min_length=1, max_length=512)]
 
 def _ms(start: float, end: float) -> float:
     return round((end - start) * 1000, 3)
+
+
+#: Seconds per usage-series bucket.
+_BUCKETS = {"hour": 3600, "day": 86400}
+#: Most usage records one series answer reads (newest first): about 10 MB of rows at most, and under 50 ms on
+#: SQLite for the console's chart; a busier window says ``truncated``.
+MAX_SERIES_RECORDS = 50_000
 
 
 def span_to_rest(span: SpanRecord) -> dict[str, Any]:
@@ -150,3 +159,64 @@ async def usage(
             }
         )
     return json_response({"object": "chatkit.usage", "group_by": group_by, "data": data})
+
+
+def _usage_key(group_by: str, row: dict[str, Any]) -> str:
+    if group_by == "workflow_version":
+        return str(row["workflow_version"])
+    return str(row[f"{group_by}_id" if group_by in ("session", "thread") else "user"])
+
+
+@router.get("/usage/series", response_model=UsageSeries, summary="Token usage per group key over time.")
+async def usage_series(
+    context: AdminContext,
+    group_by: Annotated[UsageGroup, Query(description="session, thread, user or workflow_version.")],
+    bucket: Annotated[UsageBucket, Query(description="hour or day (UTC).")] = "day",
+    since: Annotated[int | None, Query(ge=0, description="Unix seconds; default 48 buckets ago.")] = None,
+    session_id: _Filter = None,
+    thread_id: _Filter = None,
+    user: _Filter = None,
+    workflow_id: _Filter = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 8,
+) -> Response:
+    step = _BUCKETS[bucket]
+    start = since if since is not None else int(time.time()) // step * step - 47 * step
+    rows = await (await _store(context)).usage_since(
+        group_by,
+        _filters(session_id=session_id, thread_id=thread_id, user=user, workflow_id=workflow_id),
+        float(start),
+        MAX_SERIES_RECORDS + 1,
+    )
+    truncated = len(rows) > MAX_SERIES_RECORDS
+    totals: dict[str, int] = defaultdict(int)
+    workflows: dict[str, str] = {}
+    for row in rows[:MAX_SERIES_RECORDS]:
+        key = _usage_key(group_by, row)
+        totals[key] += int(row["input_tokens"]) + int(row["output_tokens"])
+        workflows.setdefault(key, str(row.get("workflow_id")))
+    top = sorted(totals, key=lambda k: (-totals[k], k))[:limit]
+    kept = set(top)
+    # key -> bucket start -> [runs, input, output]
+    points: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    for row in rows[:MAX_SERIES_RECORDS]:
+        key = _usage_key(group_by, row)
+        cell = points[key if key in kept else "other"][int(row["created_at"]) // step * step]
+        cell[0] += 1
+        cell[1] += int(row["input_tokens"])
+        cell[2] += int(row["output_tokens"])
+    data = []
+    for key in [*top, *(["other"] if "other" in points and "other" not in kept else [])]:
+        series = [
+            {"start": at, "runs": r, "input_tokens": i, "output_tokens": o, "total_tokens": i + o}
+            for at, (r, i, o) in sorted(points[key].items())
+        ]
+        data.append(
+            {
+                "key": key,
+                "workflow_id": workflows.get(key) if group_by == "workflow_version" and key in kept else None,
+                "total_tokens": sum(p["total_tokens"] for p in series),
+                "points": series,
+            }
+        )
+    body = {"object": "chatkit.usage.series", "group_by": group_by, "bucket": bucket, "since": start}
+    return json_response({**body, "truncated": truncated, "data": data})

@@ -1,14 +1,15 @@
 """Pages and static files: the playground at ``/``, the admin console at ``/admin``, the UI under ``/static``.
 
-``POST /playground/session`` mints a session for the playground page without the admin key ever reaching
-the browser. Anyone who can reach it can chat as any user name, so it exists only when the operator turns it
-on (``CHATKIT_HOST_PLAYGROUND=1``) or, by default, for requests that arrive over loopback with a loopback
-``Host`` header (the latter defeats DNS rebinding from a web page the user happens to visit).
+``GET /playground/config`` and ``POST /playground/session`` serve the playground page and need the admin key,
+exactly like ``/v1``: a session's client secret reads every thread of the user it names, so no network path may
+mint one without the key. (They used to trust "loopback peer and loopback ``Host``", which every visitor of a
+same-host reverse proxy with nginx's defaults satisfies; issue 13 item 1.) The page asks for the key like the
+admin console does, and ``serve`` prints a first-start URL that carries it in the fragment, which never reaches
+the server or its logs. ``CHATKIT_HOST_PLAYGROUND=0`` removes the two routes altogether.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +20,13 @@ from fastapi.responses import FileResponse, Response
 
 from chatkit_host.server.context import AppContext
 from chatkit_host.server.errors import NotFound, PermissionDenied, UnsupportedMediaType
-from chatkit_host.server.http.plumbing import get_context, json_response, parse_model, read_json
+from chatkit_host.server.http.plumbing import (
+    authenticate_admin,
+    get_context,
+    json_response,
+    parse_model,
+    read_json,
+)
 from chatkit_host.server.sessions.service import create_session, session_to_rest
 from chatkit_host.server.web import STATIC_DIR
 from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID
@@ -53,37 +60,6 @@ _TYPES = {
     ".css": "text/css; charset=utf-8",
     ".html": "text/html; charset=utf-8",
 }
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """Whether ``host`` (an address or ``localhost``, brackets and port allowed) names this machine."""
-    if not host:
-        return False
-    name = host.strip()
-    if name.startswith("["):
-        name = name[1 : name.find("]")] if "]" in name else name[1:]
-    elif name.count(":") == 1:
-        name = name.split(":", 1)[0]
-    if name.lower() == "localhost" or name.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def playground_enabled(request: Request, context: AppContext) -> bool:
-    explicit = context.settings.playground
-    if explicit is not None:
-        return explicit
-    client = request.client.host if request.client else None
-    server = request.scope.get("server")
-    server_host = server[0] if server else None
-    return (
-        is_loopback_host(client)
-        and (server_host is None or is_loopback_host(server_host))
-        and is_loopback_host(request.headers.get("host"))
-    )
 
 
 def _static_file(relative: str) -> Path:
@@ -129,13 +105,21 @@ def _check_same_origin(request: Request) -> None:
         raise UnsupportedMediaType("Expected a JSON body (application/json).")
 
 
+def playground_enabled(context: AppContext) -> bool:
+    """On unless the operator turned it off; on or off, it never answers without the admin key."""
+    return context.settings.playground is not False
+
+
 def playground_context(request: Request) -> AppContext:
     context = get_context(request)
-    if not playground_enabled(request, context):
+    # Off is checked first so that the page can say why it cannot start before it asks for a key.
+    if not playground_enabled(context):
         raise NotFound(
-            "The playground is off: it is on by default only over loopback; set CHATKIT_HOST_PLAYGROUND=1 to allow it.",
+            "The playground is off on this server (CHATKIT_HOST_PLAYGROUND=0); "
+            "unset it or set CHATKIT_HOST_PLAYGROUND=1 to turn it on.",
             code="playground_disabled",
         )
+    authenticate_admin(context, request.headers.get("authorization"))
     return context
 
 
@@ -144,11 +128,24 @@ PlaygroundContext = Annotated[AppContext, Depends(playground_context)]
 
 @router.get("/playground/config", summary="What the playground page may offer.")
 async def playground_config(context: PlaygroundContext) -> Response:
-    workflows: list[dict[str, Any]] = [{"id": DEFAULT_WORKFLOW_ID, "name": "Built-in"}]
+    """The workflows a session may run, each with the state variables its latest version declares.
+
+    The page builds one typed field per declared variable from ``type``, ``default`` and ``description``.
+    """
+    workflows: list[dict[str, Any]] = [
+        {"id": DEFAULT_WORKFLOW_ID, "name": "Built-in assistant", "latest_version": None, "state_variables": {}}
+    ]
     store = context.workflow_store
     if store is not None:
         page = await store.list_workflows(after=None, before=None, limit=100, order="desc", include_archived=False)
-        workflows += [{"id": w.id, "name": w.name} for w in page.data if w.latest_version is not None]
+        for w in page.data:
+            if w.latest_version is None:
+                continue
+            version = await store.get_version(w.id, w.latest_version)
+            declared = (version.summary.get("state_variables") if version else None) or {}
+            workflows.append(
+                {"id": w.id, "name": w.name, "latest_version": str(w.latest_version), "state_variables": declared}
+            )
     return json_response({"object": "chatkit.playground.config", "workflows": workflows})
 
 

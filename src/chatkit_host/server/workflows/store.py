@@ -224,6 +224,20 @@ class WorkflowStore:
         data, has_more = finish(list(await self.db.read(query)), limit, reversed_)
         return Page([TraceRecord(**dict(r._mapping)) for r in data], has_more)
 
+    async def usage_since(
+        self, group_by: str, filters: dict[str, str], since: float, limit: int
+    ) -> list[dict[str, Any]]:
+        """The usage records since ``since`` with their group key, newest first, at most ``limit`` (for series)."""
+        u = schema.usage_records
+        keys = _USAGE_KEYS[group_by]
+        query = select(u.c.created_at, *keys, u.c.input_tokens, u.c.output_tokens).where(
+            u.c.created_at >= since, *(k.isnot(None) for k in keys)
+        )
+        for name, value in filters.items():
+            query = query.where(u.c[name] == value)
+        query = query.order_by(u.c.created_at.desc()).limit(limit)
+        return [dict(r._mapping) for r in await self.db.read(query)]
+
     async def usage(self, group_by: str, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
         """Usage summed per group key, largest total first."""
         u = schema.usage_records
