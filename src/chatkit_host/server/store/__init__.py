@@ -10,9 +10,10 @@ from chatkit_host.server.store.records import (
     SessionRecord,
     ThreadRecord,
 )
-from chatkit_host.server.store.store import Store
+from chatkit_host.server.store.store import THREAD_ROW_COLUMNS, Store
 
 __all__ = [
+    "THREAD_ROW_COLUMNS",
     "AttachmentRecord",
     "FeedbackRecord",
     "ItemRecord",

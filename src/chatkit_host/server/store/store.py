@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import fields
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -47,9 +47,6 @@ from chatkit_host.server.store.records import (
     SessionRecord,
     ThreadRecord,
 )
-
-#: What ``Store.list_threads_as`` projects each row to.
-P = TypeVar("P")
 
 
 def _json_or_none(value: Any) -> str | None:
@@ -102,11 +99,10 @@ def _thread(row: Sequence[Any]) -> ThreadRecord:
     return record
 
 
-#: The columns ``Store.list_threads_as`` selects and passes to its projection, in this order: a list page
-#: reads only these (fewer columns is most of what a SQLite page read costs).
-_PROJECTED_COLUMNS = [
-    schema.threads.c[name] for name in ("id", "created_at", "title", "status", "status_reason", "user")
-]
+#: The columns of the rows ``Store.list_thread_rows`` returns, in row order: a list page reads only these
+#: (fewer columns is most of what a SQLite page read costs). Callers find a column by its name here.
+THREAD_ROW_COLUMNS = ("id", "created_at", "title", "status", "status_reason", "user")
+_PROJECTED_COLUMNS = [schema.threads.c[name] for name in THREAD_ROW_COLUMNS]
 
 
 def _item(row: Sequence[Any]) -> ItemRecord:
@@ -293,20 +289,13 @@ class Store:
         data, has_more = await self._threads_rows(False, user, after, before, limit, order, session_id, min_id)
         return Page([_thread(r) for r in data], has_more)
 
-    async def list_threads_as(
-        self,
-        project: Callable[[str, float, str | None, str, str | None, str], P],
-        *,
-        user: str | None,
-        after: str | None,
-        before: str | None,
-        limit: int,
-        order: Order,
-    ) -> Page[P]:
-        """:meth:`list_threads` with each row passed straight to ``project(id, created_at, title, status,
-        status_reason, user)``: a list page needs no record (nor its metadata decoded) on the way to JSON."""
+    async def list_thread_rows(
+        self, *, user: str | None, after: str | None, before: str | None, limit: int, order: Order
+    ) -> Page[Sequence[Any]]:
+        """:meth:`list_threads` as plain rows of ``THREAD_ROW_COLUMNS``: a list page needs no record (nor its
+        metadata decoded) on the way to JSON."""
         data, has_more = await self._threads_rows(True, user, after, before, limit, order, None, None)
-        return Page([project(*row) for row in data], has_more)
+        return Page(data, has_more)
 
     async def _threads_rows(
         self,
