@@ -194,3 +194,13 @@ def test_serve_turns_the_playground_off_for_public_binds(
     bind: str, configured: bool | None, expected: bool | None
 ) -> None:
     assert playground_setting(bind, configured) is expected
+
+
+def test_pages_and_static_files_answer_head(sqlite_server: RunningServer) -> None:
+    client = sqlite_server.client()
+    for path in ("/", "/admin", "/static/playground.html", "/playground/config"):
+        get = client.get(path)
+        head = client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
