@@ -237,3 +237,13 @@ def test_first_start_prints_a_playground_link_that_carries_the_key_in_its_fragme
         assert config.status_code == 200
     with serving([], cwd=tmp_path) as (base_url, log):
         assert f"Chat UI: {base_url}/ " in log.read_text() and key not in log.read_text()
+
+
+def test_pages_and_static_files_answer_head(sqlite_server: RunningServer) -> None:
+    client = sqlite_server.client()
+    for path in ("/", "/admin", "/static/playground.html", "/playground/config"):
+        get = client.get(path)
+        head = client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]

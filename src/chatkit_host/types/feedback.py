@@ -1,7 +1,7 @@
 """Feedback users gave on thread items in the chat UI (chatkit-host extension; admin only).
 
-The same shape as the server's ``GET /v1/chatkit/feedback`` (src/chatkit_host/server/api/feedback.py);
-tests/test_client_feedback.py checks the two agree.
+The same shape as the server's ``GET /v1/chatkit/feedback`` (src/chatkit_host/server/api/feedback.py answers with
+this very type).
 """
 
 from __future__ import annotations

@@ -15,24 +15,24 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
+from chatkit_host.server.api.sessions import session_to_rest
 from chatkit_host.server.context import AppContext
 from chatkit_host.server.errors import NotFound, PermissionDenied, UnsupportedMediaType
-from chatkit_host.server.http.plumbing import (
-    authenticate_admin,
-    get_context,
-    json_response,
-    parse_model,
-    read_json,
-)
-from chatkit_host.server.sessions.service import create_session, session_to_rest
+from chatkit_host.server.http.asgi import get_context
+from chatkit_host.server.http.auth import authenticate_admin
+from chatkit_host.server.http.inputs import parse_model, read_json
+from chatkit_host.server.sessions.service import create_session
 from chatkit_host.server.web import STATIC_DIR
 from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID
 from chatkit_host.types.sessions import CreateSessionBody
 
 router = APIRouter(include_in_schema=False)
+#: Every page answers HEAD too, as Starlette's own routes do (FastAPI's ``router.get`` alone would 405 it).
+_GET = ["GET", "HEAD"]
 
 #: The pages load nothing from anywhere but this server; the browser enforces it too.
 CONTENT_SECURITY_POLICY = (
@@ -73,22 +73,26 @@ def _static_file(relative: str) -> Path:
     return path
 
 
+def _json(payload: Any) -> Response:
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
 def _file_response(path: Path, headers: dict[str, str] = PAGE_HEADERS) -> FileResponse:
     media_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media_type, headers=headers)
 
 
-@router.get("/", summary="The playground page.")
+@router.api_route("/", methods=_GET, summary="The playground page.")
 async def playground_page() -> FileResponse:
     return _file_response(_static_file("playground.html"))
 
 
-@router.get("/admin", summary="The admin console page.")
+@router.api_route("/admin", methods=_GET, summary="The admin console page.")
 async def admin_page() -> FileResponse:
     return _file_response(_static_file("admin.html"))
 
 
-@router.get("/static/{relative:path}", summary="A file of the chat UI.")
+@router.api_route("/static/{relative:path}", methods=_GET, summary="A file of the chat UI.")
 async def static_file(relative: str) -> FileResponse:
     path = _static_file(relative)
     # The HTML pages stay same-origin only: they are pages, not parts of the component.
@@ -126,7 +130,7 @@ def playground_context(request: Request) -> AppContext:
 PlaygroundContext = Annotated[AppContext, Depends(playground_context)]
 
 
-@router.get("/playground/config", summary="What the playground page may offer.")
+@router.api_route("/playground/config", methods=_GET, summary="What the playground page may offer.")
 async def playground_config(context: PlaygroundContext) -> Response:
     """The workflows a session may run, each with the state variables its latest version declares.
 
@@ -146,7 +150,7 @@ async def playground_config(context: PlaygroundContext) -> Response:
             workflows.append(
                 {"id": w.id, "name": w.name, "latest_version": str(w.latest_version), "state_variables": declared}
             )
-    return json_response({"object": "chatkit.playground.config", "workflows": workflows})
+    return _json({"object": "chatkit.playground.config", "workflows": workflows})
 
 
 @router.post("/playground/session", summary="Create a session for the playground page.")
@@ -155,4 +159,4 @@ async def playground_session(request: Request, context: PlaygroundContext) -> Re
     body = parse_model(CreateSessionBody, await read_json(request, context.settings.max_body_bytes))
     now = context.clock()
     record, secret = await create_session(context.store, context.registry, body, now)
-    return json_response(session_to_rest(record, now, client_secret=secret))
+    return _json(session_to_rest(record, now, client_secret=secret))

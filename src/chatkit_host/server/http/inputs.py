@@ -1,94 +1,25 @@
-"""Small helpers every route uses: the app context, JSON in and out, admin authentication, list paging."""
+"""Request inputs, parsed one way for every route: JSON bodies into models, query strings into values.
+
+Every failure is the 400 (or 415) envelope that names the parameter, worded as OpenAI words it.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import annotated_types
 import orjson
-from fastapi import Depends, Query, Request
-from fastapi.responses import Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import QueryParams
-from starlette.requests import ClientDisconnect
-from starlette.types import Receive
+from starlette.requests import Request
 
-from chatkit_host.server import ids
-from chatkit_host.server.context import AppContext
-from chatkit_host.server.errors import AuthenticationFailed, BadRequest, PayloadTooLarge, UnsupportedMediaType
+from chatkit_host.server.errors import BadRequest, UnsupportedMediaType
+from chatkit_host.server.http.asgi import read_body
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def get_context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
-
-
-def bearer_value(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer TOKEN`` header value, or None."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
-def bearer_token(request: Request) -> str | None:
-    return bearer_value(request.headers.get("authorization"))
-
-
-def authenticate_admin(context: AppContext, authorization: str | None) -> None:
-    """Admin API key in ``Authorization: Bearer``; a session's client secret is not one."""
-    token = bearer_value(authorization)
-    if token is None:
-        raise AuthenticationFailed(
-            "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.",
-            code="missing_api_key",
-        )
-    if not context.admin_keys.check(token):
-        raise AuthenticationFailed("Incorrect API key provided.", code="invalid_api_key")
-
-
-async def require_admin(request: Request) -> AppContext:
-    # A coroutine, so that FastAPI does not send this dependency to its thread pool.
-    context = get_context(request)
-    authenticate_admin(context, request.headers.get("authorization"))
-    return context
-
-
-AdminContext = Annotated[AppContext, Depends(require_admin)]
-
-
-async def receive_body(receive: Receive, declared_length: str | None, max_bytes: int) -> bytes:
-    """The whole body from ASGI ``receive``, refused as soon as it passes ``max_bytes`` (declared or as it arrives)."""
-    if declared_length and declared_length.isdigit() and int(declared_length) > max_bytes:
-        raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    return await receive_body(request.receive, request.headers.get("content-length"), max_bytes)
 
 
 def check_json_media_type(content_type: str | None) -> None:
@@ -147,40 +78,6 @@ def parse_model(model: type[M], payload: Any) -> M:
         return model.model_validate(payload)
     except ValidationError as exc:
         raise validation_to_bad_request(exc) from exc
-
-
-class ListParams(BaseModel):
-    """The paging parameters; routes that parse their query with :func:`parse_query` subclass it."""
-
-    limit: Annotated[int, Field(ge=0, le=100, description="Maximum number of objects to return.")] = 20
-    order: Annotated[Literal["asc", "desc"], Field(description="Sort order by creation time.")] = "desc"
-    after: Annotated[str | None, Field(description="Return objects after this id in the list order.")] = None
-    before: Annotated[str | None, Field(description="Return objects before this id in the list order.")] = None
-
-
-#: The paging parameters of a list route, as FastAPI query parameters.
-Paging = Annotated[ListParams, Query()]
-
-
-def check_cursors(after: str | None, before: str | None, prefix: str) -> None:
-    """400 for a cursor that is not a well-formed id of the listed kind (a deleted object's id still works)."""
-    for name, value in (("after", after), ("before", before)):
-        if value is not None and not ids.is_valid(value, prefix):
-            raise BadRequest(f"Invalid '{name}': '{value}' is not a {prefix}_ id.", param=name, code="invalid_cursor")
-
-
-def check_cursor(params: ListParams, prefix: str) -> None:
-    check_cursors(params.after, params.before, prefix)
-
-
-def list_body(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": data,
-        "first_id": data[0]["id"] if data else None,
-        "last_id": data[-1]["id"] if data else None,
-        "has_more": has_more,
-    }
 
 
 _PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]+(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]+)*")
@@ -297,22 +194,14 @@ def query_values(model: type[BaseModel], query_string: bytes) -> dict[str, Any]:
     quick = _quick_query(model, query_string)
     if quick is not None:
         return quick
+    return validated_query(model, query_string)
+
+
+def validated_query(model: type[BaseModel], query_string: bytes) -> dict[str, Any]:
+    """What :func:`query_values` gives, always the full way (Starlette's parsing, then pydantic)."""
     params = QueryParams(query_string)
     try:
         parsed = model.model_validate({name: params[name] for name in model.model_fields if name in params})
     except ValidationError as exc:
         raise validation_to_bad_request(exc) from exc
     return parsed.model_dump()
-
-
-def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
-    """``openapi_extra`` documenting the query parameters of a route that reads them with :func:`parse_query`."""
-    schema = model.model_json_schema()
-    parameters = []
-    for name, field in schema["properties"].items():
-        description = field.pop("description", None)
-        parameters.append(
-            {"name": name, "in": "query", "required": False, "schema": field}
-            | ({"description": description} if description else {})
-        )
-    return {"parameters": parameters}
