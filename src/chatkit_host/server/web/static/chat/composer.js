@@ -1,5 +1,8 @@
-// The composer: text, attachments (uploaded as soon as they are picked), send and stop.
+// The composer: text, entity tags, a quoted reply, attachments (uploaded as soon as they are picked),
+// model and tool pickers (pinned tools as buttons), dictation, send and stop.
+import { Dictation } from "./dictation.js";
 import { icon } from "./icons.js";
+import { Mentions } from "./mentions.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -36,6 +39,14 @@ function maxSizeFor(file, maxSize) {
   return Infinity;
 }
 
+function tagPart(tag) {
+  const part = { type: "input_tag", id: String(tag.id), text: String(tag.title ?? tag.text ?? "") };
+  if (tag.group) part.group = tag.group;
+  if (tag.data) part.data = tag.data;
+  if (tag.interactive !== undefined) part.interactive = Boolean(tag.interactive);
+  return part;
+}
+
 export class Composer {
   /**
    * @param {{t: Function, onSubmit: Function, onStop: Function, upload: Function, discard: Function, notify: Function}} host
@@ -64,6 +75,14 @@ export class Composer {
     this.toolSelect = el("select", "ck-tool");
     this.toolSelect.hidden = true;
     this.toolSelect.addEventListener("change", () => this.showTool());
+    // ChatKit's `tools[].pinned`: those tools also sit in the composer as toggle buttons.
+    this.pinned = el("div", "ck-pinned-tools");
+    this.lastToolId = null;
+    this.tags = []; // entities picked from the tag search, sent as input_tag parts
+    this.quoted = null; // ChatKit's `reply`: the text this message answers, sent as quoted_text
+    this.tagChips = el("div", "ck-tag-chips");
+    this.replyBox = el("div", "ck-reply");
+    this.replyBox.hidden = true;
     this.textarea = el("textarea", "ck-input");
     this.textarea.rows = 1;
     this.sendButton = el("button", "ck-send");
@@ -72,16 +91,36 @@ export class Composer {
     this.reason.hidden = true;
     this.reason.setAttribute("role", "status");
     this.disclaimer = el("div", "ck-disclaimer");
-    this.row.append(this.attachButton, this.modelSelect, this.toolSelect, this.textarea, this.sendButton);
-    this.node.append(this.reason, this.chips, this.row, this.fileInput, this.disclaimer);
+    this.dictation = new Dictation({
+      transcribe: (audio) => host.transcribe(audio),
+      insert: (text) => this.insertText(text),
+      notify: (level, message) => host.notify(level, message),
+      t: (key) => this.t(key),
+    });
+    this.mentions = new Mentions(this, host);
+    this.row.append(
+      this.attachButton,
+      this.mentions.button,
+      this.modelSelect,
+      this.toolSelect,
+      this.pinned,
+      this.textarea,
+      this.dictation.button,
+      this.sendButton,
+    );
+    this.node.append(this.reason, this.replyBox, this.tagChips, this.chips, this.mentions.list, this.row, this.fileInput, this.disclaimer);
 
     this.attachButton.addEventListener("click", () => this.fileInput.click());
     this.fileInput.addEventListener("change", () => {
       this.addFiles([...this.fileInput.files]);
       this.fileInput.value = "";
     });
-    this.textarea.addEventListener("input", () => this.refresh());
+    this.textarea.addEventListener("input", () => {
+      this.mentions.onInput();
+      this.refresh();
+    });
     this.textarea.addEventListener("keydown", (e) => {
+      if (this.mentions.handleKey(e)) return;
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         this.submit();
@@ -104,9 +143,12 @@ export class Composer {
     });
   }
 
-  configure(options, t, disclaimerNode) {
+  configure(options, t, disclaimerNode, highContrast = false) {
     this.options = options || {};
     this.t = t;
+    this.disclaimer.classList.toggle("ck-high-contrast", highContrast);
+    this.dictation.configure(this.options.dictation, t);
+    this.mentions.configure(t);
     const attachments = this.options.attachments || {};
     this.attachButton.hidden = !attachments.enabled;
     this.attachButton.setAttribute("aria-label", t("attach"));
@@ -169,6 +211,27 @@ export class Composer {
     );
     this.toolSelect.value = this.tools.some((tool) => tool.id === previous) ? previous : "";
     this.toolSelect.hidden = this.tools.length === 0;
+    this.pinned.replaceChildren(
+      ...this.tools
+        .filter((tool) => tool.pinned)
+        .map((tool) => {
+          const button = el("button", "ck-pinned-tool");
+          button.type = "button";
+          button.dataset.toolId = tool.id;
+          if (tool.icon) {
+            const glyph = icon(String(tool.icon));
+            glyph.dataset.icon = String(tool.icon);
+            button.append(glyph);
+          }
+          button.append(el("span", null, tool.shortLabel || tool.label || tool.id));
+          button.addEventListener("click", () => {
+            this.toolSelect.value = this.toolSelect.value === tool.id ? "" : tool.id;
+            this.showTool();
+          });
+          return button;
+        }),
+    );
+    this.pinned.hidden = this.pinned.childElementCount === 0;
     this.toolSelect.setAttribute("aria-label", t("tool"));
     this.toolSelect.title = t("tool");
   }
@@ -179,6 +242,12 @@ export class Composer {
     const tool = this.selectedTool();
     this.toolSelect.dataset.chosen = String(Boolean(tool));
     this.textarea.placeholder = (tool && tool.placeholderOverride) || this.options.placeholder || this.t("placeholder");
+    for (const button of this.pinned.children) button.setAttribute("aria-pressed", String(Boolean(tool) && button.dataset.toolId === tool.id));
+    const id = tool ? tool.id : null;
+    if (id !== this.lastToolId) {
+      this.lastToolId = id;
+      if (this.host.onToolChange) this.host.onToolChange(id);
+    }
   }
 
   /** The tool picked for the next message, or null. */
@@ -208,8 +277,10 @@ export class Composer {
     return Boolean(this.options.attachments && this.options.attachments.enabled);
   }
 
+  /** Starts uploading `files`; returns the upload promises (setComposerValue waits for them). */
   addFiles(files) {
-    if (!this.attachmentsEnabled()) return;
+    const uploads = [];
+    if (!this.attachmentsEnabled()) return uploads;
     const limits = this.options.attachments;
     const maxCount = limits.maxCount ?? 10;
     for (const file of files) {
@@ -234,7 +305,7 @@ export class Composer {
         attachment: null,
       };
       this.attachments.push(entry);
-      this.host
+      const upload = this.host
         .upload(file)
         .then((attachment) => {
           entry.attachment = attachment;
@@ -247,8 +318,10 @@ export class Composer {
           this.host.notify("danger", `${file.name}: ${error.message}`);
         })
         .finally(() => this.refresh());
+      uploads.push(upload);
     }
     this.refresh();
+    return uploads;
   }
 
   removeAttachment(entry) {
@@ -285,11 +358,13 @@ export class Composer {
     if (!this.t) return;
     this.renderChips();
     const uploading = this.attachments.some((a) => a.status === "uploading");
-    const empty = !this.textarea.value.trim() && !this.attachments.length;
+    const empty = !this.textarea.value.trim() && !this.attachments.length && !this.tags.length;
     this.textarea.disabled = Boolean(this.disabledReason);
     this.attachButton.disabled = Boolean(this.disabledReason) || this.streaming;
     this.modelSelect.disabled = Boolean(this.disabledReason) || this.streaming;
     this.toolSelect.disabled = Boolean(this.disabledReason) || this.streaming;
+    for (const button of this.pinned.children) button.disabled = this.toolSelect.disabled;
+    this.dictation.setDisabled(Boolean(this.disabledReason) || this.streaming);
     this.reason.hidden = !this.disabledReason;
     this.reason.textContent = this.disabledReason || "";
     if (this.streaming) {
@@ -325,11 +400,89 @@ export class Composer {
     if (this.attachments.some((a) => a.status === "uploading")) return;
     const text = this.textarea.value.trim();
     const attachments = this.attachments.filter((a) => a.status === "done").map((a) => a.attachment);
-    if (!text && !attachments.length) return;
+    const content = [...(text ? [{ type: "input_text", text }] : []), ...this.tags.map(tagPart)];
+    if (!content.length && !attachments.length) return;
+    const quotedText = this.quoted;
     this.textarea.value = "";
     this.attachments = [];
+    this.setTags([]);
+    this.setReply(null);
     this.refresh();
-    this.host.onSubmit({ text, attachments });
+    this.host.onSubmit({ content, attachments, quotedText });
+  }
+
+  /** ChatKit's `setComposerValue`: text or content (tags), a reply, attachments, files, tool and model. */
+  async setValue({ text, content, reply, attachments, files, selectedToolId, selectedModelId } = {}) {
+    if (Array.isArray(content)) {
+      this.textarea.value = content.filter((p) => p && p.type === "input_text").map((p) => p.text).join(" ");
+      this.setTags(content.filter((p) => p && p.type === "input_tag").map((p) => ({ ...p, title: p.text })));
+    } else if (text !== undefined) this.textarea.value = String(text);
+    if (reply !== undefined) this.setReply(reply || null);
+    if (Array.isArray(attachments)) {
+      this.attachments = attachments.map((attachment) => ({
+        key: `${attachment.id}`,
+        file: { name: attachment.name, type: attachment.mime_type || "" },
+        previewUrl: null,
+        status: "done",
+        attachment,
+      }));
+    }
+    if (selectedToolId !== undefined) {
+      this.toolSelect.value = selectedToolId && (this.tools || []).some((t) => t.id === selectedToolId) ? selectedToolId : "";
+      this.showTool();
+    }
+    if (typeof selectedModelId === "string" && [...this.modelSelect.options].some((o) => o.value === selectedModelId && !o.disabled)) {
+      this.modelSelect.value = selectedModelId;
+    }
+    const uploads = Array.isArray(files) ? this.addFiles(files) : [];
+    this.refresh();
+    await Promise.allSettled(uploads);
+  }
+
+  insertText(text) {
+    const box = this.textarea;
+    const at = box.selectionStart ?? box.value.length;
+    const before = box.value.slice(0, at);
+    const spacer = before && !/\s$/.test(before) ? " " : "";
+    box.value = before + spacer + text + box.value.slice(box.selectionEnd ?? at);
+    this.refresh();
+  }
+
+  addTag(entity) {
+    if (!this.tags.some((t) => t.id === entity.id)) this.setTags([...this.tags, entity]);
+  }
+
+  setTags(tags) {
+    this.tags = tags;
+    this.tagChips.replaceChildren(
+      ...tags.map((tag) => {
+        const chip = el("span", "ck-tag ck-tag-chip", `@${tag.title}`);
+        chip.dataset.entityId = tag.id;
+        const remove = el("button", "ck-chip-remove");
+        remove.type = "button";
+        remove.append(icon("close"));
+        remove.setAttribute("aria-label", this.t("removeAttachment", { name: tag.title }));
+        remove.addEventListener("click", () => this.setTags(this.tags.filter((t) => t !== tag)));
+        chip.append(remove);
+        return chip;
+      }),
+    );
+    this.tagChips.hidden = tags.length === 0;
+    this.refresh();
+  }
+
+  setReply(text) {
+    this.quoted = text ? String(text) : null;
+    this.replyBox.hidden = !this.quoted;
+    this.replyBox.replaceChildren();
+    if (!this.quoted) return;
+    this.replyBox.append(el("span", "ck-reply-text", this.quoted));
+    const remove = el("button", "ck-chip-remove");
+    remove.type = "button";
+    remove.append(icon("close"));
+    remove.setAttribute("aria-label", this.t("cancel"));
+    remove.addEventListener("click", () => this.setReply(null));
+    this.replyBox.append(remove);
   }
 
   focus() {
