@@ -39,6 +39,10 @@ class Backend:
     workflow_id: str = "default"
     user: str = "starter-user"
     expires_seconds: int = 600
+    #: ``chatkit_configuration`` of the sessions it creates (file uploads, history), or None for the defaults.
+    chatkit_configuration: dict[str, Any] | None = None
+    #: More files to serve, path -> (content type, body).
+    extra_files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     #: Each session it created: (client_secret, session id, the ``current`` secret the page sent).
     issued: list[tuple[str, str, str | None]] = field(default_factory=list)
     origin: str = ""
@@ -49,6 +53,7 @@ class Backend:
             user=self.user,
             workflow={"id": self.workflow_id},
             expires_after={"anchor": "created_at", "seconds": self.expires_seconds},
+            **({"chatkit_configuration": self.chatkit_configuration} if self.chatkit_configuration else {}),
         )
         self.issued.append((session.client_secret, session.id, current))
         return session.client_secret
@@ -58,6 +63,7 @@ class Backend:
         return {
             "/": ("text/html; charset=utf-8", html.encode()),
             "/app.js": ("text/javascript; charset=utf-8", (self.dist / "app.js").read_bytes()),
+            **self.extra_files,
         }
 
 

@@ -29,20 +29,24 @@ function accepted(file, accept) {
   );
 }
 
+/** ChatKit's `maxSize`: one number, or MIME patterns to sizes where "*" or "" is the fallback (default 100 MB). */
 function maxSizeFor(file, maxSize) {
+  const fallback = 100 * 1024 * 1024;
   if (typeof maxSize === "number") return maxSize;
   if (maxSize && typeof maxSize === "object") {
     for (const [pattern, size] of Object.entries(maxSize)) {
+      if (pattern === "*" || pattern === "") continue;
       if (pattern.endsWith("/*") ? (file.type || "").startsWith(pattern.slice(0, -1)) : pattern === file.type) return size;
     }
+    return maxSize["*"] ?? maxSize[""] ?? fallback;
   }
-  return Infinity;
+  return fallback;
 }
 
-function tagPart(tag) {
-  const part = { type: "input_tag", id: String(tag.id), text: String(tag.title ?? tag.text ?? "") };
+export function tagPart(tag) {
+  // The runtime requires `data` (chatkit-python's UserMessageTagContent); ChatKit's Entity makes it optional.
+  const part = { type: "input_tag", id: String(tag.id), text: String(tag.title ?? tag.text ?? ""), data: tag.data || {} };
   if (tag.group) part.group = tag.group;
-  if (tag.data) part.data = tag.data;
   if (tag.interactive !== undefined) part.interactive = Boolean(tag.interactive);
   return part;
 }

@@ -5,6 +5,7 @@
 import { isLastAnswer, retryFrom, runPendingClientTool, sendFeedback, userMessageBefore, widgetAction } from "./actions.js";
 import { ChatApi } from "./api.js";
 import { Composer } from "./composer.js";
+import { Dictation } from "./dictation.js";
 import { Header, renderStartScreen } from "./header.js";
 import { ThreadList } from "./history.js";
 import { icon } from "./icons.js";
@@ -64,6 +65,13 @@ export class ChatKitHostElement extends HTMLElement {
       link.href = href;
       return link;
     });
+    // `chatkit.ready` means "drawn as it will look": it waits for the stylesheets (OpenAI's waits for its frame).
+    const loaded = (link) =>
+      new Promise((done) => {
+        link.addEventListener("load", done);
+        link.addEventListener("error", done);
+      });
+    this.styled = Promise.all(links.map(loaded));
     this.root = el("div", "ck");
     this.root.setAttribute("role", "region");
     this.history = new ThreadList({
@@ -137,7 +145,7 @@ export class ChatKitHostElement extends HTMLElement {
     this.autoScroll = o.thread && typeof o.thread.autoScroll === "boolean" ? o.thread.autoScroll : this.defaults.autoScroll;
     const disclaimer = o.disclaimer && o.disclaimer.text ? renderMarkdown(o.disclaimer.text) : null;
     this.composer.configure(o.composer || {}, this.t, disclaimer, Boolean(o.disclaimer && o.disclaimer.highContrast));
-    for (const [option, reason] of unsupportedOptions(o)) {
+    for (const [option, reason] of unsupportedOptions(o, { canRecord: Dictation.supported() })) {
       if (this.reported.has(option)) continue;
       this.reported.add(option);
       this.emit("chatkit.log", { name: "option.unsupported", data: { option, reason } });
@@ -163,7 +171,10 @@ export class ChatKitHostElement extends HTMLElement {
     if (this.historyOptions.enabled) this.history.load();
     if (o.initialThread) this.openThread(o.initialThread).catch(() => {});
     else this.renderThread();
-    this.emit("chatkit.ready");
+    const api = this.api;
+    this.styled.then(() => {
+      if (this.api === api) this.emit("chatkit.ready");
+    });
   }
 
   /** Dispatches a ChatKitEvents event; `detail` is omitted for the `CustomEvent<void>` ones. */

@@ -3,6 +3,7 @@
 // the history open) and rejects with an Error when it cannot be done (not configured yet, a response is
 // already running, the session has ended, the server refused). Errors the server answered are also shown
 // in the chat and emitted as `chatkit.error`, like the hosted element does.
+import { tagPart } from "./composer.js";
 
 export const PUBLIC_METHODS = [
   "focusComposer",
@@ -46,7 +47,11 @@ export const METHODS = {
   async sendUserMessage(chat, { text, content, reply, attachments = [], newThread = false, toolChoice, model } = {}) {
     ready(chat);
     if (newThread && chat.thread) chat.newThread();
-    const parts = Array.isArray(content) ? content : text ? [{ type: "input_text", text: String(text) }] : [];
+    const parts = Array.isArray(content)
+      ? content.map((p) => (p && p.type === "input_tag" ? tagPart(p) : p))
+      : text
+        ? [{ type: "input_text", text: String(text) }]
+        : [];
     if (!parts.length && !attachments.length) throw new Error("sendUserMessage needs text, content or attachments.");
     // toolChoice and model go to this one message only; the composer's own selection is left alone.
     let inference = null;

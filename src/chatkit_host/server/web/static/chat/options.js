@@ -124,15 +124,28 @@ function loadFonts(sources) {
   }
 }
 
+/** The fields of ChatKitOptions in @openai/chatkit 1.9.0 (types/index.d.ts), and `onEffect` of the older element. */
+const KNOWN = new Set([
+  "api", "locale", "theme", "frameTitle", "initialThread", "onClientTool", "header", "history", "startScreen",
+  "threadItemActions", "composer", "disclaimer", "entities", "commands", "widgets", "thread", "onEffect",
+]);
+
 /**
  * Options this element accepts but cannot honour, as `[path, why]`. Each is reported once per element
  * through `chatkit.log` (`{name: "option.unsupported", data: {option, reason}}`) and listed in docs/ui.md.
  */
-export function unsupportedOptions(options) {
+export function unsupportedOptions(options, { canRecord = true } = {}) {
   const found = [];
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) found.push([key, "not an option of @openai/chatkit 1.9.0; ignored"]);
+  }
   const commands = options.commands;
   if (commands && commands.enabled && typeof commands.onSearch !== "function") {
-    found.push(["commands.enabled", "there are no built-in composer commands here; only onSearch's commands are offered"]);
+    found.push(["commands.enabled", "there are no built-in composer commands; the menu lists only what onSearch returns"]);
+  }
+  const dictation = options.composer && options.composer.dictation;
+  if (dictation && dictation.enabled && !canRecord) {
+    found.push(["composer.dictation", "this browser cannot record audio (no getUserMedia or MediaRecorder)"]);
   }
   return found;
 }
