@@ -3,7 +3,7 @@
 // the history open) and rejects with an Error when it cannot be done (not configured yet, a response is
 // already running, the session has ended, the server refused). Errors the server answered are also shown
 // in the chat and emitted as `chatkit.error`, like the hosted element does.
-import { tagPart } from "./composer.js";
+import { tagPart } from "./composer-value.js";
 
 export const PUBLIC_METHODS = [
   "focusComposer",
