@@ -286,3 +286,19 @@ def test_event_log(dropin: Dropin) -> None:
         }
     ]
     dropin.watch.check()
+
+
+def test_event_error_when_get_client_secret_fails(dropin: Dropin) -> None:
+    page = dropin.fresh()
+    page.evaluate(
+        """async () => { await customElements.whenDefined('openai-chatkit');
+           mount({ api: { getClientSecret: async () => { throw new Error('backend is down'); } } }); }"""
+    )
+    wait_event(page, "chatkit.error")
+    assert events(page, "chatkit.error")[0]["error"] == {
+        "isError": True,
+        "message": "backend is down",
+        "code": "client_secret_failed",
+    }
+    expect(page.locator(f"{CHAT} .ck-notice.ck-danger")).to_contain_text("backend is down")
+    dropin.watch.check()

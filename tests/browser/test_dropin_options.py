@@ -427,3 +427,37 @@ def test_options_it_cannot_honour_are_logged_once(dropin: Dropin) -> None:
     logged = [e["data"]["option"] for e in events(page, "chatkit.log") if e["name"] == "option.unsupported"]
     assert logged == ["somethingNew", "commands.enabled"]
     dropin.watch.check()
+
+
+HOSTILE = '<img src=x onerror="window.pwned=1"><b>bold</b>'
+
+
+def test_strings_from_options_and_callbacks_are_text_never_markup(dropin: Dropin) -> None:
+    page = dropin.fresh()
+    h = HOSTILE.replace('"', '\\"')
+    mount(
+        page,
+        f"""{{ header: {{ title: {{ text: "{h}" }} }},
+              startScreen: {{ greeting: "{h}", prompts: [{{ label: "{h}", prompt: "hi" }}] }},
+              composer: {{ placeholder: "{h}", tools: [{{ id: "t", label: "{h}", icon: "{h}", pinned: true }}],
+                          models: [{{ id: "m", label: "{h}" }}] }},
+              disclaimer: {{ text: "{h} [x](javascript:window.pwned=2)" }},
+              entities: {{ onTagSearch: async () => [{{ id: "e", title: "{h}", group: "{h}", icon: "{h}" }}] }},
+              commands: {{ enabled: true,
+                           onSearch: async () => [{{ id: "c", label: "{h}", description: "{h}" }}] }} }}""",
+    )
+    expect(page.locator(f"{CHAT} .ck-title")).to_have_text(HOSTILE)
+    expect(page.locator(f"{CHAT} .ck-greeting")).to_have_text(HOSTILE)
+    box = page.locator(f"{CHAT} .ck-input")
+    box.fill("inference @x")
+    expect(page.locator(f"{CHAT} .ck-menu-option")).to_have_text([HOSTILE])
+    box.press("Enter")
+    box.press("Enter")
+    wait_event(page, "chatkit.response.end")
+    expect(page.locator(f"{CHAT} .ck-user .ck-tag")).to_have_text(f"@{HOSTILE}")
+    box.fill("/")
+    expect(page.locator(f"{CHAT} .ck-menu-option .ck-menu-label")).to_have_text([HOSTILE])
+    assert page.locator(f"{CHAT} img, {CHAT} b").count() == 0
+    assert page.locator(f"{CHAT} .ck-disclaimer a").count() == 0, "a javascript: link must not become a link"
+    assert page.evaluate("() => window.pwned") is None
+    dropin.watch.check()

@@ -138,7 +138,12 @@ export class ChatApi {
       });
     } catch (error) {
       if (error && error.name === "AbortError") throw error;
-      throw new ChatApiError("The server could not be reached.", { code: "network_error" });
+      // fetch fails with a TypeError when the network does; anything else came from the page's own
+      // getClientSecret (hosted mode) or fetch (custom mode), and its message is the useful one.
+      if (error instanceof TypeError || !(error && error.message)) {
+        throw new ChatApiError("The server could not be reached.", { code: "network_error" });
+      }
+      throw new ChatApiError(error.message, { code: this.mode === "hosted" ? "client_secret_failed" : "fetch_failed" });
     }
     if (!response.ok) throw await errorFrom(response);
     return response;
