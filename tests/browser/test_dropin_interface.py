@@ -51,7 +51,7 @@ def test_set_options_replaces_all_options_and_keeps_the_session(dropin: Dropin) 
     new_thread(page, "keep me")
     # Not merged: the placeholder goes back to the default; the same api object keeps the conversation.
     page.evaluate("() => window.chat.setOptions({ api: window.chat.options.api, theme: 'dark' })")
-    expect(page.locator(f"{CHAT} .ck-input")).to_have_attribute("placeholder", "Message the assistant")
+    expect(page.locator(f"{CHAT} .ck-input")).to_have_attribute("placeholder", "Message the AI")
     expect(page.locator(f"{CHAT} .ck-user .ck-user-text")).to_have_text("keep me")
     assert len(events(page, "chatkit.ready")) == 1
     dropin.watch.check()

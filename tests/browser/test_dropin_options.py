@@ -206,6 +206,9 @@ def test_history_enabled_show_delete_and_show_rename(dropin: Dropin) -> None:
 
 def test_start_screen_greeting_and_prompts_with_icons(dropin: Dropin) -> None:
     page = dropin.fresh()
+    mount(page)  # OpenAI's documented defaults
+    expect(page.locator(f"{CHAT} .ck-greeting")).to_have_text("What can I help with today?")
+    expect(page.locator(f"{CHAT} .ck-input")).to_have_attribute("placeholder", "Message the AI")
     mount(
         page,
         """{ startScreen: { greeting: "Ahoy!", prompts: [

@@ -129,7 +129,7 @@ export class ChatKitHostElement extends HTMLElement {
   applyOptions() {
     const o = this.options;
     const locale = o.locale || navigator.language;
-    this.t = translator(locale);
+    this.t = translator(locale, this.defaults.english);
     this.root.lang = String(locale || "en");
     this.root.dir = direction(locale);
     this.root.setAttribute("aria-label", o.frameTitle || "Chat");

@@ -139,9 +139,12 @@ export function direction(locale) {
   return RTL.has(String(locale || "en").toLowerCase().split(/[-_]/)[0]) ? "rtl" : "ltr";
 }
 
-/** Returns a translator for `locale` (e.g. "fr-CA" uses "fr"). */
-export function translator(locale) {
+/**
+ * Returns a translator for `locale` (e.g. "fr-CA" uses "fr"). `english` replaces some English strings
+ * (the drop-in element's documented defaults, options.js DEFAULTS), where English is what is shown.
+ */
+export function translator(locale, english = {}) {
   const lang = String(locale || "en").toLowerCase().split(/[-_]/)[0];
-  const table = { ...STRINGS.en, ...(STRINGS[lang] || {}) };
+  const table = { ...STRINGS.en, ...english, ...((lang !== "en" && STRINGS[lang]) || {}) };
   return (key, vars = {}) => String(table[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
 }

@@ -7,8 +7,13 @@
  * `<chatkit-host-chat>` keeps the defaults its pages were written against.
  */
 export const DEFAULTS = {
-  "openai-chatkit": { threadItemActions: { feedback: false, retry: false }, autoScroll: false, threadTitleFirst: false },
-  "chatkit-host-chat": { threadItemActions: { feedback: true, retry: true }, autoScroll: true, threadTitleFirst: true },
+  "openai-chatkit": {
+    threadItemActions: { feedback: false, retry: false },
+    autoScroll: false,
+    threadTitleFirst: false,
+    english: { greeting: "What can I help with today?", placeholder: "Message the AI" },
+  },
+  "chatkit-host-chat": { threadItemActions: { feedback: true, retry: true }, autoScroll: true, threadTitleFirst: true, english: {} },
 };
 
 function shape(value) {
