@@ -99,9 +99,19 @@ def open_app(browser: Browser, stack: ExitStack, backend: Backend, query: str = 
     return page, watch
 
 
+#: The strictest policy the app can keep: itself and chatkit-host, nothing else (its own <style> is inline).
+APP_CSP = (
+    "default-src 'none'; script-src 'self' {chat}; style-src 'self' 'unsafe-inline' {chat}; "
+    "connect-src 'self' {chat}; img-src data: blob:; base-uri 'none'; object-src 'none'"
+)
+
+
+@pytest.mark.parametrize("page_csp", [False, True], ids=["no-csp", "strict-csp"])
 def test_the_hosted_app_chats_streams_and_switches_threads(
-    browser: Browser, stack: ExitStack, backend: Backend, server: RunningServer
+    browser: Browser, stack: ExitStack, backend: Backend, server: RunningServer, page_csp: bool
 ) -> None:
+    if page_csp:
+        backend.headers["Content-Security-Policy"] = APP_CSP.format(chat=server.base_url)
     page, watch = open_app(browser, stack, backend)
     assert page.evaluate("() => customElements.get('openai-chatkit') !== undefined")
     # The element loaded from chatkit-host, talks to its runtime, and asked the page for a secret once.

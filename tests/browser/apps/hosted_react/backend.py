@@ -43,6 +43,8 @@ class Backend:
     chatkit_configuration: dict[str, Any] | None = None
     #: More files to serve, path -> (content type, body).
     extra_files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    #: Headers added to every answer (a Content-Security-Policy, in the strict-CSP test).
+    headers: dict[str, str] = field(default_factory=dict)
     #: Each session it created: (client_secret, session id, the ``current`` secret the page sent).
     issued: list[tuple[str, str, str | None]] = field(default_factory=list)
     origin: str = ""
@@ -78,6 +80,8 @@ def serve(backend: Backend) -> Iterator[Backend]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            for name, value in backend.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
