@@ -214,6 +214,7 @@ def test_the_same_app_in_custom_mode(
     expect(page.locator("#facts li")).to_have_text([FACT])
     expect(page.locator(f"{CHAT} .ck-assistant-body").last).to_have_text(f"Saved: {FACT}")
     # The app's own fetch renews a cancelled secret.
+    assert len(backend.issued) == 1, "the app's requests should share one session"
     with server.admin() as admin:
         assert admin.post(f"/v1/chatkit/sessions/{backend.issued[0][1]}/cancel").status_code == 200
     send(page, "after the cancel")

@@ -25,21 +25,35 @@ async function createSession(current) {
   return body.client_secret;
 }
 
-/** Custom mode: the app's own fetch, adding the secret and renewing it once when the backend refuses it. */
+/**
+ * Custom mode: the app's own fetch, adding the secret and renewing it once when the backend refuses it.
+ * Requests that start together share one session (and one renewal).
+ */
 function secretFetch() {
   let secret = null;
+  let pending = null;
+  const obtain = (stale) => {
+    if (secret && secret !== stale) return Promise.resolve(secret);
+    pending =
+      pending ||
+      createSession(stale).then((fresh) => {
+        secret = fresh;
+        pending = null;
+        return fresh;
+      });
+    return pending;
+  };
   return async (input, init = {}) => {
-    const send = async () => {
-      secret = secret || (await createSession(null));
+    const send = (current) => {
       const headers = new Headers(init.headers);
-      headers.set("Authorization", `Bearer ${secret}`);
+      headers.set("Authorization", `Bearer ${current}`);
       return fetch(input, { ...init, headers });
     };
-    const first = await send();
+    const used = await obtain(null);
+    const first = await send(used);
     if (first.status !== 401) return first;
     record("custom.refresh", { status: first.status });
-    secret = await createSession(secret);
-    return send();
+    return send(await obtain(used));
   };
 }
 
