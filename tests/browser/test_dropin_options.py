@@ -54,6 +54,7 @@ def test_api_custom_mode_url_fetch_domain_key_and_upload_strategy(
     dropin: Dropin, tmp_path: Path, strategy: str
 ) -> None:
     page = dropin.fresh()
+    page.evaluate("() => { window.customCalls = 0; }")
     mount(
         page,
         """{
