@@ -3,7 +3,8 @@
 // Supported: fenced and indented-free code blocks, inline code, headings, ordered/unordered lists,
 // block quotes, rules, links with safe schemes, bold, italic, strikethrough, hard line breaks.
 
-const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:"]);
+// chatkit-link: is ChatKit's deeplink scheme: the element turns a click into a `chatkit.deeplink` event.
+const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:", "chatkit-link:"]);
 
 /** Returns a URL string when `raw` is an absolute http(s)/mailto URL or a same-origin path, else null. */
 export function safeHref(raw) {
