@@ -34,7 +34,7 @@ from chatkit_host.server.workflows.offline import OfflineResponder
 from tests.browser.apps.hosted_react.backend import Backend, serve
 from tests.browser.harness import Watch, new_context, start_server
 from tests.browser.showcase import say
-from tests.conftest import RunningServer
+from tests.support.servers import RunningServer
 
 EVENTS = [
     "chatkit.ready",

@@ -23,7 +23,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.apps.hosted_react.backend import APP_DIR, Backend, build, serve
 from tests.browser.harness import new_context, start_server
 from tests.browser.starter import FACT, StarterResponder
-from tests.conftest import IN_CI, RunningServer
+from tests.support.servers import RunningServer
+from tests.support.services import IN_CI
 
 pytestmark = pytest.mark.browser
 CHAT = "openai-chatkit"

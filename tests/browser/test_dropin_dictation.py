@@ -15,7 +15,7 @@ from playwright.sync_api import expect, sync_playwright
 from tests.browser.apps.hosted_react.backend import Backend, serve
 from tests.browser.dropin_page import mount, write_page
 from tests.browser.harness import CHROMIUM_ARGS, chromium_path, new_context, start_server
-from tests.fake_openai import Reply, start_fake_openai
+from tests.support.fake_openai import Reply, start_fake_openai
 
 pytestmark = pytest.mark.browser
 CHAT = "openai-chatkit"
