@@ -1,5 +1,5 @@
 // Renders one thread item (user message, assistant message, widget, workflow, task, tool call, image).
-import { renderMarkdown, safeHref } from "./markdown.js";
+import { renderMarkdown, safeHref, updateMarkdown } from "./markdown.js";
 import { icon } from "./icons.js";
 import { renderWidget } from "./widgets.js";
 
@@ -95,11 +95,30 @@ function renderAnnotations(parts) {
   return list;
 }
 
+// The Markdown roots of the latest replies, per chat (keyed by its translator, one per element). Every render
+// of a reply updates its root instead of building a new one (markdown.js keeps the unchanged blocks), so while
+// it streams the blocks already written stay put: no flicker, text can be selected while the rest arrives,
+// and the re-render at the end of a turn rebuilds nothing either.
+const replyRoots = new WeakMap();
+const KEPT_REPLIES = 8;
+
+function replyMarkdown(item, text, ctx) {
+  if (!replyRoots.has(ctx.t)) replyRoots.set(ctx.t, new Map());
+  const roots = replyRoots.get(ctx.t);
+  const opts = { t: ctx.t, serverUrl: ctx.serverUrl };
+  const kept = roots.get(item.id);
+  const root = kept ? updateMarkdown(kept, text, opts) : renderMarkdown(text, "ck-md", opts);
+  roots.delete(item.id);
+  roots.set(item.id, root); // most recent last
+  while (roots.size > KEPT_REPLIES) roots.delete(roots.keys().next().value);
+  return root;
+}
+
 function renderAssistantMessage(item, ctx) {
   const node = el("div", "ck-msg ck-assistant");
   const body = el("div", "ck-assistant-body");
   const text = (item.content || []).map((p) => p.text || "").join("\n\n");
-  body.append(renderMarkdown(text));
+  body.append(replyMarkdown(item, text, ctx));
   const sources = renderAnnotations(item.content || []);
   if (sources) body.append(sources);
   node.append(body);
@@ -140,7 +159,7 @@ function renderActions(item, text, ctx) {
 
 const STATUS_GLYPH = { loading: "◌", complete: "✓", none: "•" };
 
-function renderTask(task) {
+function renderTask(task, ctx) {
   const li = el("li", "ck-task");
   li.dataset.status = task.status_indicator || "none";
   const glyph = el("span", "ck-task-status", STATUS_GLYPH[task.status_indicator || "none"] || "•");
@@ -148,7 +167,7 @@ function renderTask(task) {
   const body = el("div", "ck-task-body");
   const title = task.title || (task.type === "thought" ? "Thought" : task.type === "web_search" ? task.title_query || "Search" : "");
   if (title) body.append(el("div", "ck-task-title", title));
-  if (task.content) body.append(renderMarkdown(task.content, "ck-md ck-task-content"));
+  if (task.content) body.append(renderMarkdown(task.content, "ck-md ck-task-content", { t: ctx.t, serverUrl: ctx.serverUrl }));
   if (task.type === "web_search" && task.queries && task.queries.length) {
     body.append(el("div", "ck-task-content", task.queries.join(" · ")));
   }
@@ -167,14 +186,14 @@ function renderWorkflow(item, ctx) {
   else summary.textContent = wf.type === "reasoning" ? ctx.t("thinking") : (wf.tasks.find((t) => t.title) || {}).title || ctx.t("thinking");
   details.append(summary);
   const list = el("ul", "ck-tasks");
-  for (const task of wf.tasks || []) list.append(renderTask(task));
+  for (const task of wf.tasks || []) list.append(renderTask(task, ctx));
   details.append(list);
   return details;
 }
 
 function renderToolCall(item, ctx) {
   const pending = item.status === "pending";
-  const node = el("div", "ck-tool", ctx.t(pending ? "toolPending" : "toolCall", { name: item.name }));
+  const node = el("div", "ck-tool ck-toolcall", ctx.t(pending ? "toolPending" : "toolCall", { name: item.name }));
   node.dataset.status = item.status;
   return node;
 }
@@ -258,7 +277,7 @@ export function renderItem(item, ctx) {
       break;
     case "widget": {
       node = el("div", "ck-msg ck-widget-item");
-      node.append(renderWidget(item.widget, { scheme: ctx.scheme, serverUrl: ctx.serverUrl, onAction: (action, form, source) => ctx.onWidgetAction(item, action, form, source) }));
+      node.append(renderWidget(item.widget, { t: ctx.t, scheme: ctx.scheme, serverUrl: ctx.serverUrl, onAction: (action, form, source) => ctx.onWidgetAction(item, action, form, source) }));
       break;
     }
     case "workflow":
@@ -266,7 +285,7 @@ export function renderItem(item, ctx) {
       break;
     case "task": {
       node = el("ul", "ck-tasks ck-task-item");
-      node.append(renderTask(item.task || {}));
+      node.append(renderTask(item.task || {}, ctx));
       break;
     }
     case "client_tool_call":
