@@ -3,7 +3,8 @@
 ``RenderResponder`` answers ``md:<name>`` with ``MARKDOWN[name]``, ``widgets`` with every widget component of
 ``types/widgets.d.ts`` in ``@openai/chatkit`` 1.9 (as the JSON the element receives: chatkit-python has no
 ``Table`` yet, so the trees are sent as ``DynamicWidgetRoot``), ``hostile widgets`` with widgets whose values
-try to inject markup, and anything with an attachment with the showcase conversation of the screenshots.
+try to inject markup, ``slow ...`` after a pause of 1.5 s before anything arrives, and a message with an
+attachment with the conversation of the screenshots.
 """
 
 from __future__ import annotations
@@ -430,6 +431,8 @@ class RenderResponder:
             async for event in stream_text(turn, MARKDOWN[text[3:].strip()]):
                 yield event
             return
+        if text.startswith("slow"):  # a model that takes a while before its first token
+            await asyncio.sleep(1.5)
         if text == "hostile widgets":
             yield widget_item(turn, HOSTILE_WIDGET)
             return
