@@ -366,7 +366,7 @@ def widget_item(turn: Turn, tree: dict[str, Any]) -> ThreadItemDoneEvent:
     )
 
 
-SHOWCASE_REPLY = """I read **photo.png** (24 by 16 px). Here is the plan as a table:
+SHOWCASE_REPLY = """I read **photo.png** (160 by 100 px). Here is the plan as a table:
 
 | Step | Owner | Due |
 |:-----|:-----:|----:|
