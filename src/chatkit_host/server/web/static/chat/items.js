@@ -95,35 +95,39 @@ function renderAnnotations(parts) {
   return list;
 }
 
-// The Markdown roots of the latest replies, per chat (keyed by its translator, one per element). Every render
-// of a reply updates its root instead of building a new one (markdown.js keeps the unchanged blocks), so while
-// it streams the blocks already written stay put: no flicker, text can be selected while the rest arrives,
-// and the re-render at the end of a turn rebuilds nothing either.
-const replyRoots = new WeakMap();
+// The nodes of the latest replies, per chat (keyed by its translator, one per element). Rendering a reply
+// again updates its node in place and returns that same node: its Markdown root keeps the blocks whose
+// source did not change (markdown.js), so while a reply streams the blocks already written stay put (no
+// flicker, text can be selected while the rest arrives, nothing holding a node sees it emptied), and the
+// re-render at the end of a turn rebuilds nothing either.
+const replyNodes = new WeakMap();
 const KEPT_REPLIES = 8;
 
-function replyMarkdown(item, text, ctx) {
-  if (!replyRoots.has(ctx.t)) replyRoots.set(ctx.t, new Map());
-  const roots = replyRoots.get(ctx.t);
-  const opts = { t: ctx.t, serverUrl: ctx.serverUrl };
-  const kept = roots.get(item.id);
-  const root = kept ? updateMarkdown(kept, text, opts) : renderMarkdown(text, "ck-md", opts);
-  roots.delete(item.id);
-  roots.set(item.id, root); // most recent last
-  while (roots.size > KEPT_REPLIES) roots.delete(roots.keys().next().value);
-  return root;
+function keptReply(item, ctx) {
+  if (!replyNodes.has(ctx.t)) replyNodes.set(ctx.t, new Map());
+  const kept = replyNodes.get(ctx.t);
+  let entry = kept.get(item.id);
+  if (!entry) entry = { node: el("div"), body: el("div", "ck-assistant-body"), md: null };
+  kept.delete(item.id);
+  kept.set(item.id, entry); // most recent last
+  while (kept.size > KEPT_REPLIES) kept.delete(kept.keys().next().value);
+  return entry;
 }
 
 function renderAssistantMessage(item, ctx) {
-  const node = el("div", "ck-msg ck-assistant");
-  const body = el("div", "ck-assistant-body");
+  const entry = keptReply(item, ctx);
+  const { node, body } = entry;
+  node.className = "ck-msg ck-assistant";
+  delete node.dataset.stopped;
   const text = (item.content || []).map((p) => p.text || "").join("\n\n");
-  body.append(replyMarkdown(item, text, ctx));
+  const opts = { t: ctx.t, serverUrl: ctx.serverUrl };
+  entry.md = entry.md ? updateMarkdown(entry.md, text, opts) : renderMarkdown(text, "ck-md", opts);
   const sources = renderAnnotations(item.content || []);
-  if (sources) body.append(sources);
-  node.append(body);
-  if (ctx.streamingItemId === item.id) node.classList.add("ck-streaming");
-  else node.append(renderActions(item, text, ctx));
+  body.replaceChildren(entry.md, ...(sources ? [sources] : []));
+  if (ctx.streamingItemId === item.id) {
+    node.classList.add("ck-streaming");
+    node.replaceChildren(body);
+  } else node.replaceChildren(body, renderActions(item, text, ctx));
   return node;
 }
 

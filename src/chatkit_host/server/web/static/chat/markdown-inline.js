@@ -4,10 +4,12 @@
 
 import { namedIcon } from "./icons.js";
 
-const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:"]);
+// chatkit-link: is ChatKit's deeplink scheme: the element turns a click on one into a `chatkit.deeplink` event
+// (the dropin-element branch adds that; listed here too so the two branches agree on the scheme).
+const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:", "chatkit-link:"]);
 
 /**
- * A URL string when `raw` is an absolute http(s)/mailto URL, a `#fragment` or a path on the page's own
+ * A URL string when `raw` is an absolute http(s)/mailto/chatkit-link URL, a `#fragment` or a path on the page's own
  * origin, else null. A path is checked by resolving it: browsers read `\` as `/`, so `/\evil.example` (or
  * `/\t/evil.example`, whose tab the URL parser drops) is a link to another host and is refused.
  */
