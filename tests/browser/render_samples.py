@@ -1,10 +1,10 @@
 """Replies for the rendering tests and screenshots: Markdown samples, streamed in small deltas, and widgets.
 
-``RenderResponder`` answers ``md:<name>`` with ``MARKDOWN[name]``, ``widgets`` with every widget component of
-``types/widgets.d.ts`` in ``@openai/chatkit`` 1.9 (as the JSON the element receives: chatkit-python has no
-``Table`` yet, so the trees are sent as ``DynamicWidgetRoot``), ``hostile widgets`` with widgets whose values
-try to inject markup, ``slow ...`` after a pause of 1.5 s before anything arrives, and a message with an
-attachment with the conversation of the screenshots.
+``RenderResponder`` answers ``md:<name>`` with ``MARKDOWN[name]`` (``md-slow:<name>`` streams it slower),
+``widgets`` with every widget component of ``types/widgets.d.ts`` in ``@openai/chatkit`` 1.9 (as the JSON the
+element receives: chatkit-python has no ``Table`` yet, so the trees are sent as ``DynamicWidgetRoot``),
+``hostile widgets`` with widgets whose values try to inject markup, ``slow ...`` after a pause of 1.5 s before
+anything arrives, and a message with an attachment with the conversation of the screenshots.
 """
 
 from __future__ import annotations
@@ -429,6 +429,10 @@ class RenderResponder:
             return
         if text.startswith("md:"):
             async for event in stream_text(turn, MARKDOWN[text[3:].strip()]):
+                yield event
+            return
+        if text.startswith("md-slow:"):  # 9 characters every 60 ms: time for a test to act mid-stream
+            async for event in stream_text(turn, MARKDOWN[text[8:].strip()], delay=0.06):
                 yield event
             return
         if text.startswith("slow"):  # a model that takes a while before its first token

@@ -144,7 +144,7 @@ def test_streaming_keeps_finished_blocks_in_place(browser: Browser, stack: ExitS
     """While a reply streams, blocks already written keep their DOM nodes and their position on screen."""
     page, watch = open_chat(browser, stack, tmp_path, "stream-user")
     shadow = f"document.querySelector('{CHAT}').shadowRoot"
-    send(page, "md:table-code")
+    send(page, "md-slow:table-code")
     # Once the table is complete (the code block after it has started), tag it and note where it is.
     page.wait_for_function(f"() => {shadow}.querySelector('.ck-streaming .ck-code')")
     first_code = page.evaluate(
@@ -163,13 +163,28 @@ def test_streaming_keeps_finished_blocks_in_place(browser: Browser, stack: ExitS
             window.__tableHeight = table.getBoundingClientRect().height;
         }}"""
     )
-    # Mid-stream, with more of the code block written: the table and the growing code block are the same nodes.
+    # The reader selects the first paragraph while the rest is still arriving.
+    selected = page.evaluate(
+        f"""() => {{
+            const first = {shadow}.querySelector('.ck-streaming .ck-md > p');
+            const range = document.createRange();
+            range.selectNodeContents(first);
+            const selection = document.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+            return selection.toString();
+        }}"""
+    )
+    assert selected.startswith("Here is the plan")
+    # Mid-stream, with more of the code block written: the table and the growing code block are the same nodes,
+    # and the selection is still there.
     page.wait_for_function(
         f"() => ({shadow}.querySelector('.ck-streaming .ck-code pre')?.innerText.length || 0) > {first_code} + 10"
     )
     assert page.evaluate(
         f"() => [{shadow}.querySelector('.ck-md-table').__marked, {shadow}.querySelector('.ck-code').__marked]"
     ) == [True, True]
+    assert page.evaluate("() => document.getSelection().toString()") == selected
     wait_idle(page)
     kept = page.evaluate(
         f"""() => {{

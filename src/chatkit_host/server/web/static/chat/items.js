@@ -123,12 +123,22 @@ function renderAssistantMessage(item, ctx) {
   const opts = { t: ctx.t, serverUrl: ctx.serverUrl };
   entry.md = entry.md ? updateMarkdown(entry.md, text, opts) : renderMarkdown(text, "ck-md", opts);
   const sources = renderAnnotations(item.content || []);
-  body.replaceChildren(entry.md, ...(sources ? [sources] : []));
+  setChildren(body, sources ? [entry.md, sources] : [entry.md]);
   if (ctx.streamingItemId === item.id) {
     node.classList.add("ck-streaming");
-    node.replaceChildren(body);
-  } else node.replaceChildren(body, renderActions(item, text, ctx));
+    setChildren(node, [body]);
+  } else setChildren(node, [body, renderActions(item, text, ctx)]);
   return node;
+}
+
+/** Makes `children` the children of `parent`, touching only positions that differ (a node taken out and put
+ * back would lose the reader's selection in it and be laid out again). */
+function setChildren(parent, children) {
+  children.forEach((child, index) => {
+    const current = parent.childNodes[index];
+    if (current !== child) parent.insertBefore(child, current || null);
+  });
+  while (parent.childNodes.length > children.length) parent.lastChild.remove();
 }
 
 function renderActions(item, text, ctx) {

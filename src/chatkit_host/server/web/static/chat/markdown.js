@@ -292,8 +292,8 @@ export function renderMarkdown(text, className = "ck-md", opts = {}) {
 
 /**
  * Brings `root` (made by renderMarkdown) up to `text`. Blocks whose source is unchanged keep their nodes
- * (and so their selection, scroll position and hover state); a code block that only grew keeps its bar and
- * gets its new text. While a reply streams that is the last block alone, so nothing above it moves.
+ * (and so their selection, scroll position and hover state); a code block that changed keeps its node and its
+ * bar and gets its new text. While a reply streams that is the last block alone, so nothing above it moves.
  */
 export function updateMarkdown(root, text, opts = {}) {
   const blocks = parseBlocks(text || "", opts);
@@ -303,8 +303,8 @@ export function updateMarkdown(root, text, opts = {}) {
   for (let i = same; i < blocks.length; i += 1) {
     const old = previous[i];
     const fresh = blocks[i];
-    if (old && old.node.classList.contains("ck-code") && fresh.node.classList.contains("ck-code") && sameLang(old.node, fresh.node)) {
-      old.node.querySelector("code").textContent = fresh.node.querySelector("code").textContent;
+    if (old && old.node.classList.contains("ck-code") && fresh.node.classList.contains("ck-code")) {
+      growCode(old.node, fresh.node);
       blocks[i] = { node: old.node, source: fresh.source };
     } else if (old) old.node.replaceWith(fresh.node);
     else root.append(fresh.node);
@@ -314,6 +314,14 @@ export function updateMarkdown(root, text, opts = {}) {
   return root;
 }
 
-function sameLang(a, b) {
-  return a.querySelector(".ck-code-lang").textContent === b.querySelector(".ck-code-lang").textContent;
+/** A code block that changed while streaming (more code, or the rest of its language name) keeps its node. */
+function growCode(kept, fresh) {
+  const label = kept.querySelector(".ck-code-lang");
+  const lang = fresh.querySelector(".ck-code-lang").textContent;
+  if (label.textContent !== lang) label.textContent = lang;
+  const code = kept.querySelector("code");
+  const next = fresh.querySelector("code");
+  if (next.dataset.lang) code.dataset.lang = next.dataset.lang;
+  else delete code.dataset.lang;
+  if (code.textContent !== next.textContent) code.textContent = next.textContent;
 }
