@@ -181,6 +181,17 @@ def test_every_chatkit_icon_name_is_drawn_from_the_server(browser: Browser, stac
         }"""
     )
     assert refused == [True] * 6
+    # icon(), which the element's own controls use, draws option-given names the same way.
+    via_icon = page.evaluate(
+        """async () => {
+            const { icon } = await import('/static/chat/icons.js');
+            const named = icon('calendar');
+            const own = icon('copy');
+            const ownPaths = own.querySelectorAll('path').length;
+            return [await named.ready, named.dataset.icon, own.dataset.icon ?? null, ownPaths];
+        }"""
+    )
+    assert via_icon == [True, "calendar", None, 2]
     unknown = page.evaluate(
         "async () => { const { namedIcon } = await import('/static/chat/icons.js');"
         " const s = namedIcon('lucide:no-such-lucide-icon'); return [await s.ready, s.dataset.missing]; }"

@@ -16,8 +16,19 @@ const PATHS = {
 };
 const NS = "http://www.w3.org/2000/svg";
 
-/** An SVG icon; `flip` turns it upside down (thumbs down is a flipped thumbs up). */
+/**
+ * An SVG icon; `flip` turns it upside down (thumbs down is a flipped thumbs up). A name this file has no
+ * paths for (a ChatKit icon name or `lucide:<name>` that an option gives) is drawn by namedIcon, so callers
+ * can pass option values straight through.
+ */
 export function icon(name, { flip = false } = {}) {
+  if (name !== "stop" && !Object.hasOwn(PATHS, name)) {
+    const named = namedIcon(name, { size: 18 });
+    if (named) {
+      if (flip) named.firstChild.setAttribute("transform", "rotate(180 12 12)");
+      return named;
+    }
+  }
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("width", "18");
