@@ -274,8 +274,10 @@ export class ChatKitHostElement extends HTMLElement {
     }
     const rendered = renderItem(item, this.itemContext());
     const node = rendered && decorateEntities(rendered, item, this);
-    if (old && node) old.replaceWith(node);
-    else if (old) old.remove();
+    if (old && node) {
+      // items.js hands back the same node for a reply it updated in place; moving it would drop a selection in it.
+      if (old !== node) old.replaceWith(node);
+    } else if (old) old.remove();
     else if (node) {
       if (this.log.querySelector(".ck-start")) this.log.replaceChildren();
       this.log.append(node);
