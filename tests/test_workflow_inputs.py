@@ -156,7 +156,7 @@ def test_the_offline_stand_in_names_what_it_received(make_server: MakeServer, wo
     rt = _session(server, workflow)
     _, events = rt.create_thread("What are these?", attachments=_upload(rt))
     said = reply_text(events)
-    assert "[offline stand-in model]" in said and 'You wrote: "What are these?"' in said
+    assert "[offline stand-in model]" in said and "You said: What are these?" in said
     assert f"cat.png (image/png, {len(PNG)} bytes) as image input" in said
     assert f"report.pdf (application/pdf, {len(PDF)} bytes) as file input" in said
     assert f'notes.txt (text/plain, {len(TXT)} bytes) as text, first line: "first line of the notes"' in said

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
-from chatkit_host.server.workflows.offline import NOTICE, OFFLINE_MODEL, example_for_schema
+from chatkit_host.server.workflows.offline import OFFLINE_MODEL, echo_reply, example_for_schema
 
 
 def _error(status: int, message: str) -> httpx.Response:
@@ -37,7 +37,10 @@ def _schema_of(body: dict[str, Any]) -> dict[str, Any] | None:
 
 def _answer(body: dict[str, Any]) -> str:
     schema = _schema_of(body)
-    return NOTICE if schema is None else orjson.dumps(example_for_schema(schema)).decode()
+    if schema is not None:
+        return orjson.dumps(example_for_schema(schema)).decode()
+    said = [m.get("content") for m in body.get("messages", []) if m.get("role") == "user"] or [body.get("input")]
+    return echo_reply(said[-1] if isinstance(said[-1], str) else "")
 
 
 def _usage_chat(text: str) -> dict[str, int]:
