@@ -1,5 +1,6 @@
 """Persistence: one store over SQLAlchemy Core for SQLite and PostgreSQL, migrated by Alembic."""
 
+from chatkit_host.server.store.claims import AttachmentUnavailable
 from chatkit_host.server.store.errors import StoreConflict
 from chatkit_host.server.store.records import (
     AttachmentRecord,
@@ -14,6 +15,7 @@ from chatkit_host.server.store.store import Store
 
 __all__ = [
     "AttachmentRecord",
+    "AttachmentUnavailable",
     "FeedbackRecord",
     "ItemRecord",
     "Order",
