@@ -51,8 +51,8 @@ class HotRoutesApp(FastAPI):
     internal) puts these routes ahead of ``FastAPI.__call__``, Starlette's app and every middleware layer
     (server errors, FastAPI's telemetry and body limit, CORS): together ~11% of a hot request's CPU in a
     py-spy profile. What those layers do for a hot route is done here: API errors become their envelope,
-    anything else is logged, answered with the 500 envelope and re-raised to the server, as Starlette's
-    server-error layer does.
+    anything else is logged and answered with the 500 envelope (not re-raised: the connection stays open, as
+    ``last_resort.py`` does for the other routes).
     """
 
     def __init__(self, *, hot_routes: Mapping[tuple[str, str], HotEndpoint], **kwargs: Any) -> None:
@@ -80,7 +80,7 @@ class HotRoutesApp(FastAPI):
             body = error_body("The server had an error while processing your request.", "server_error")
             await send(_start(500, body))
             await send({"type": "http.response.body", "body": body})
-            raise
+            return  # answered: not re-raised, so the server keeps the connection (see last_resort.py)
         else:
             await send(_start(200, body))
         await send({"type": "http.response.body", "body": body})
