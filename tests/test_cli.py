@@ -98,7 +98,7 @@ def test_threads_export(sqlite_server: RunningServer, tmp_path: Path) -> None:
     one_user = cli("threads", "export", "--user", "user7", "--no-progress", server=sqlite_server)
     [record] = [json.loads(line) for line in ok(one_user).splitlines()]
     assert record["thread"]["id"] == ids[7]
-    assert one_user.stderr.strip() == "exported 1 threads"
+    assert one_user.stderr.strip() == "exported 1 thread"  # F19: the plural only for more than one
 
 
 def test_api_errors_exit_1_with_one_line(sqlite_server: RunningServer) -> None:
@@ -106,10 +106,66 @@ def test_api_errors_exit_1_with_one_line(sqlite_server: RunningServer) -> None:
     assert line.startswith("error: 404 ") and "param=thread_id" in line
 
     line = one_line_error(cli("threads", "list", server=sqlite_server, key="wrong"), 1)
-    assert line == "error: 401 Incorrect API key provided. (code=invalid_api_key)"
+    assert line.startswith("error: 401 Incorrect API key provided. (code=invalid_api_key) ")
+    assert "The key came from CHATKIT_HOST_API_KEY." in line
 
     line = one_line_error(cli("sessions", "create", "--user", "u", "--workflow", "missing", server=sqlite_server), 1)
     assert "param=workflow.id" in line
+
+
+def test_the_key_serve_wrote_is_found_in_its_directory(sqlite_server: RunningServer, tmp_path: Path) -> None:
+    """F1: no flag, no environment variable: the CLI reads ./.chatkit-host/admin_api_key of a local server."""
+    empty = one_line_error(cli("threads", "list", server=sqlite_server, key="", cwd=tmp_path), 1)
+    assert empty.startswith("error: 401 You didn't provide an API key.")
+    # The message says how to fix it, in the order the CLI looks.
+    for way in ("--api-key", "CHATKIT_HOST_API_KEY", ".chatkit-host/admin_api_key"):
+        assert way in empty, way
+
+    (tmp_path / ".chatkit-host").mkdir()
+    (tmp_path / ".chatkit-host" / "admin_api_key").write_text(sqlite_server.admin_key + "\n")
+    found = cli("threads", "list", server=sqlite_server, key="", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert (found.stdout, found.stderr) == ("", "no threads\n")  # F19: not a lone header row
+
+    wrong = one_line_error(cli("threads", "list", server=sqlite_server, key="", cwd=tmp_path / ".chatkit-host"), 1)
+    assert "missing_api_key" in wrong  # only the working directory's data directory counts
+
+
+def test_empty_lists_say_so(sqlite_server: RunningServer) -> None:
+    for command, message in (
+        (("threads", "list"), "no threads"),
+        (("sessions", "list"), "no sessions"),
+        (("traces", "list"), "no traces"),
+        (("feedback", "list"), "no feedback"),
+        (("usage",), "no usage"),
+    ):
+        result = cli(*command, server=sqlite_server)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", message + "\n"), command
+    assert json.loads(ok(cli("threads", "list", "--json", server=sqlite_server)))["data"] == []
+
+
+def test_feedback_and_usage(sqlite_server: RunningServer) -> None:
+    """F23: the two admin views the SDK had and the CLI lacked."""
+    from tests.support.feedback import give_feedback
+
+    thread_id, item_id = give_feedback(sqlite_server, "gail", "negative")
+    table = ok(cli("feedback", "list", server=sqlite_server)).splitlines()
+    assert table[0].split() == ["id", "created", "kind", "user", "thread", "item_id"]
+    [row] = [line.split() for line in table[1:]]
+    assert row[3:] == ["negative", "gail", thread_id, item_id]
+    filtered = json.loads(ok(cli("feedback", "list", "--thread", thread_id, "--json", server=sqlite_server)))
+    assert [(f["item_id"], f["kind"]) for f in filtered["data"]] == [(item_id, "negative")]
+    assert (
+        json.loads(ok(cli("feedback", "list", "--thread", "cthr_other", "--json", server=sqlite_server)))["data"] == []
+    )
+
+    usage = ok(cli("usage", server=sqlite_server)).splitlines()
+    assert usage[0].split() == ["user", "runs", "requests", "input", "output", "total"]
+    [gail] = [line.split() for line in usage[1:]]
+    assert gail[:2] == ["gail", "1"]
+    per_thread = json.loads(ok(cli("usage", "--group-by", "thread", "--json", server=sqlite_server)))
+    assert per_thread["group_by"] == "thread" and [r["key"] for r in per_thread["data"]] == [thread_id]
+    assert cli("usage", "--group-by", "planet", server=sqlite_server).returncode == 2
 
 
 def test_usage_errors_exit_2(sqlite_server: RunningServer) -> None:
@@ -168,6 +224,31 @@ def test_export_shows_a_progress_bar_on_a_terminal(sqlite_server: RunningServer,
     assert "exported 3 threads" in text
 
 
+def test_a_rate_limited_command_says_it_is_waiting(tmp_path: Path) -> None:
+    """F6: a 429 with Retry-After is waited out (as the SDK does), and the wait is said on stderr."""
+    from tests.support.scripted import THREAD, ScriptedServer, envelope
+    from tests.support.servers import serve_in_thread
+
+    app = ScriptedServer()
+    app.script(
+        "/v1/chatkit/threads/cthr_1",
+        (429, {"Retry-After": "1"}, envelope("Rate limit reached.", "rate_limit_exceeded")),
+        (200, {}, THREAD),
+    )
+    with serve_in_thread(app) as base_url:
+        result = cli("threads", "show", "cthr_1", "--base-url", base_url, "--api-key", "k", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "rate limited; retrying in 1 s\n"
+    assert "cthr_1" in result.stdout
+
+
+def test_help_texts_are_plain() -> None:
+    """F19: no reStructuredText markup in --help."""
+    for command in (("threads", "export"), ("chat",), ("usage",), ("workflows", "archive")):
+        result = cli(*command, "--help")
+        assert result.returncode == 0 and "``" not in result.stdout, command
+
+
 def test_docs_list_every_client_command() -> None:
     """docs/cli.md names every command the SDK-based CLI has (serve and db are documented in the README)."""
     import click
@@ -185,3 +266,13 @@ def test_docs_list_every_client_command() -> None:
             if usage not in docs:
                 missing.append(usage)
     assert missing == []
+
+
+def test_docs_command_table_is_one_table() -> None:
+    """F20: a blank line inside the command table of docs/cli.md split it, and the rest rendered as loose text."""
+    lines = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text().splitlines()
+    start = lines.index("| command | what it does |")
+    end = next(n for n in range(start, len(lines)) if not lines[n].startswith("|"))
+    table = "\n".join(lines[start:end])
+    for command in ("`sessions create", "`threads export", "`chat ", "`workflows set-", "`feedback list", "`usage"):
+        assert f"| {command}" in table, command

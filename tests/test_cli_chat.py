@@ -98,9 +98,9 @@ def test_chat_on_a_terminal(sqlite_server: RunningServer) -> None:
             process.wait()
         os.close(main)
     text = screen.decode()
-    assert "session cksess_" in text and "assistant> " in text
-    reply = text.split("assistant> ", 1)[1]
-    assert "typed by a person" in reply.split("thread cthr_", 1)[0]
+    assert "session cksess_" in text and "assistant> " not in text  # the reply needs no prefix (F24)
+    reply = text.split("typed by a person", 1)[1]  # after the echo of the typed line...
+    assert "You said: typed by a person" in reply.split("thread cthr_", 1)[0]  # ...the reply, then the thread
 
 
 def test_chat_session_takes_state_variables(sqlite_server: RunningServer) -> None:
@@ -112,3 +112,34 @@ def test_chat_session_takes_state_variables(sqlite_server: RunningServer) -> Non
     shown = json.loads(ok(cli("sessions", "show", session_id, "--json", server=sqlite_server)))
     assert shown["workflow"]["state_variables"] == {"tier": "pro", "seats": 2}
     assert cli("chat", "--state", "broken", stdin="", server=sqlite_server).returncode == 2
+
+
+def test_chat_checks_the_thread_before_making_a_session(sqlite_server: RunningServer) -> None:
+    """F24: a wrong --thread fails before a session exists; a right one continues as the thread's user."""
+    line = one_line_error(cli("chat", "--thread", "cthr_nope", stdin="hi\n", server=sqlite_server), 1)
+    assert line.startswith("error: 404 ") and "cthr_nope" in line
+    assert json.loads(ok(cli("sessions", "list", "--json", server=sqlite_server)))["data"] == []  # no orphan
+
+    first = cli("chat", "--user", "owner", stdin="one\n", server=sqlite_server)
+    thread_id = first.stderr.strip().splitlines()[-1].removeprefix("thread ")
+    again = cli("chat", "--thread", thread_id, stdin="two\n", server=sqlite_server)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.startswith("session cksess_") and "for owner" in again.stderr  # the owner, not $USER
+    assert "You said: two" in again.stdout
+    stranger = one_line_error(cli("chat", "--thread", thread_id, "--user", "eve", stdin="x\n", server=sqlite_server), 1)
+    assert stranger == f"error: thread {thread_id} belongs to user 'owner', not 'eve'; leave out --user"
+    sessions = json.loads(ok(cli("sessions", "list", "--json", server=sqlite_server)))["data"]
+    assert [s["user"] for s in sessions] == ["owner", "owner"]
+
+
+def test_piped_chat_commands(sqlite_server: RunningServer) -> None:
+    """The same /commands work from a pipe; //text sends /text; unknown commands are not sent."""
+    script = "first\n/thread\n/new\n//etc is a directory\n/nope\n/help\n"
+    result = cli("chat", "--user", "pipe", stdin=script, server=sqlite_server)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].endswith("You said: /etc is a directory")
+    errors = result.stderr.splitlines()
+    threads = [line for line in errors if line.startswith("thread cthr_")]
+    assert len(threads) == 3 and threads[0] == threads[1] != threads[2]  # new, /thread, after /new
+    assert "unknown command /nope; /help lists the commands (//text sends /text)" in errors
+    assert "/quit, /exit   end the chat (so does Ctrl-D)" in errors

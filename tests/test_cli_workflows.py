@@ -1,4 +1,4 @@
-"""``chatkit-host workflows publish|list|show`` and ``traces list|show`` as subprocesses."""
+"""``chatkit-host workflows publish|list|show|set-latest|archive`` and ``traces list|show`` as subprocesses."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def test_workflows_commands(sqlite_server: RunningServer, tmp_path: Path) -> Non
     assert (second["workflow_id"], second["version"], second["is_latest"]) == ("support", "2", False)
 
     table = ok(cli("workflows", "list", server=sqlite_server)).splitlines()
+    assert table[0].split() == ["id", "name", "latest", "versions", "flags"]  # every column labelled (F19)
     assert [line.split()[0] for line in table[1:]] == ["default", "support"]
     listed = json.loads(ok(cli("workflows", "list", "--json", server=sqlite_server)))
     assert [(w["id"], w["latest_version"], w["version_count"]) for w in listed] == [
@@ -35,6 +36,21 @@ def test_workflows_commands(sqlite_server: RunningServer, tmp_path: Path) -> Non
     assert [v["version"] for v in shown["versions"]] == ["2", "1"]
     source = ok(cli("workflows", "show", "support", "--version", "2", server=sqlite_server))
     assert "Assist {{ state.tier }} customers." in source
+
+    # set-latest and archive (F23)
+    rolled = ok(cli("workflows", "set-latest", "support", "2", server=sqlite_server)).splitlines()
+    assert ["latest", "2"] in [line.split() for line in rolled]
+    shown = json.loads(ok(cli("workflows", "show", "support", "--json", server=sqlite_server)))
+    assert [(v["version"], v["is_latest"]) for v in shown["versions"]] == [("2", True), ("1", False)]
+    line = one_line_error(cli("workflows", "set-latest", "support", "9", server=sqlite_server), 1)
+    assert line.startswith("error: 404 ")
+    archived = json.loads(ok(cli("workflows", "archive", "support", "--json", server=sqlite_server)))
+    assert archived["archived"] is True
+    assert [w["id"] for w in json.loads(ok(cli("workflows", "list", "--json", server=sqlite_server)))] == ["default"]
+    everything = ok(cli("workflows", "list", "--include-archived", server=sqlite_server)).splitlines()
+    assert everything[-1].split()[0] == "support" and everything[-1].split()[-1] == "archived"
+    refused = cli("sessions", "create", "--user", "u", "--workflow", "support", server=sqlite_server)
+    assert refused.returncode == 1
 
     line = one_line_error(cli("workflows", "show", "missing", server=sqlite_server), 1)
     assert line.startswith("error: 404 ") and "workflow_not_found" in line

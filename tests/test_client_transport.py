@@ -7,12 +7,12 @@ purpose-built servers on loopback, because what is under test is the client's ha
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,45 +32,12 @@ from chatkit_host import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RetryNotice,
     UnprocessableEntityError,
 )
+from tests.support.scripted import THREAD, ScriptedServer, envelope
 from tests.support.sdk import SDK, sdk_for
 from tests.support.servers import RunningServer, free_port, serve_in_thread
-
-Scenario = list[tuple[int, dict[str, str], bytes]]
-
-
-class ScriptedServer:
-    """An ASGI app answering each path from a script of (status, headers, body) and counting requests."""
-
-    def __init__(self) -> None:
-        self.scripts: dict[str, Scenario] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.raw_paths: list[bytes] = []
-        self.delay = 0.0
-
-    def script(self, path: str, *answers: tuple[int, dict[str, str], Any]) -> None:
-        self.scripts[path] = [(status, headers, orjson.dumps(body)) for status, headers, body in answers]
-
-    def count(self, path: str) -> int:
-        return sum(1 for seen, _ in self.requests if seen == path)
-
-    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
-        if scope["type"] != "http":
-            return
-        path = scope["path"]
-        headers = {key.decode().lower(): value.decode() for key, value in scope["headers"]}
-        self.requests.append((path, headers))
-        self.raw_paths.append(scope["raw_path"])
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        script = self.scripts.get(path) or [(404, {}, b'{"error": {"message": "no script"}}')]
-        # The last answer repeats once the script is used up.
-        status, extra, body = script.pop(0) if len(script) > 1 else script[0]
-        response_headers = [(b"content-type", b"application/json")]
-        response_headers += [(k.encode(), v.encode()) for k, v in extra.items()]
-        await send({"type": "http.response.start", "status": status, "headers": response_headers})
-        await send({"type": "http.response.body", "body": body})
 
 
 @pytest.fixture
@@ -80,16 +47,10 @@ def scripted() -> Iterator[tuple[ScriptedServer, str]]:
         yield app, base_url
 
 
-def envelope(
-    message: str, type_: str = "invalid_request_error", param: str | None = None, code: str | None = None
-) -> Any:
-    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
-
-
-THREAD = {"id": "cthr_1", "object": "chatkit.thread", "created_at": 1, "status": {"type": "active"}, "user": "u"}
-
-
-def test_errors_from_the_real_server(sqlite_server: RunningServer, mode: str) -> None:
+def test_errors_from_the_real_server(
+    sqlite_server: RunningServer, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./.chatkit-host/admin_api_key from a local `serve` in the checkout
     sdk = sdk_for(sqlite_server, mode, max_retries=0)
     with pytest.raises(BadRequestError) as bad:
         sdk.call(lambda c: c.chatkit.sessions.create(user="", workflow={"id": "default"}))
@@ -195,6 +156,31 @@ def test_retry_on_429_honours_retry_after(scripted: tuple[ScriptedServer, str], 
     assert app.count(path) == 2
     # Without the header the first backoff would be at most 0.5 s.
     assert elapsed >= 0.95
+
+
+def test_on_retry_is_told_before_each_wait(scripted: tuple[ScriptedServer, str], mode: str) -> None:
+    app, base_url = scripted
+    path = "/v1/chatkit/threads/cthr_1"
+    app.script(
+        path,
+        (429, {"Retry-After": "1"}, envelope("slow down", "rate_limit_exceeded")),
+        (503, {"retry-after-ms": "20"}, envelope("busy")),
+        (200, {}, THREAD),
+    )
+    notices: list[RetryNotice] = []
+    started = time.monotonic()
+    sdk = SDK(mode, base_url=base_url, max_retries=2, on_retry=notices.append)
+    assert sdk.call(lambda c: c.chatkit.threads.retrieve("cthr_1")).id == "cthr_1"
+    assert [(n.attempt, n.delay, n.status_code) for n in notices] == [(1, 1.0, 429), (2, 0.02, 503)]
+    assert notices[0].request.url.path == path
+    assert time.monotonic() - started >= 1.0  # told before the wait, and the wait still happens
+
+    notices.clear()
+    with pytest.raises(APIConnectionError):
+        SDK(mode, base_url=f"http://127.0.0.1:{free_port()}", max_retries=1, on_retry=notices.append).call(
+            lambda c: c.chatkit.threads.retrieve("cthr_1")
+        )
+    assert [(n.attempt, n.status_code) for n in notices] == [(1, None)]
 
 
 def test_retry_on_5xx_then_give_up(scripted: tuple[ScriptedServer, str], mode: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import closing
 
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 
+from chatkit_host.server.api import ENDPOINTS
 from tests.support.servers import MakeServer, RunningServer
 
 
@@ -65,7 +67,8 @@ def test_openai_beta_header_is_accepted_not_required(sqlite_server: RunningServe
 def test_healthz_needs_no_key(sqlite_server: RunningServer) -> None:
     response = sqlite_server.client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "sqlite"}
+    # The server runs in this process's thread here, so the worker that answered is this process.
+    assert response.json() == {"status": "ok", "database": "sqlite", "worker": os.getpid()}
 
 
 json_values = st.recursive(
@@ -150,3 +153,46 @@ def test_an_unexpected_failure_on_a_hot_route_is_a_500_envelope(
         "code": None,
     }
     assert server.client().get("/healthz").status_code in (200, 503)  # the server itself is still up
+
+
+def _concrete(path: str) -> str:
+    # Ids that name nothing: a GET then answers its 404 (or, for the built-in workflow, 200).
+    return (
+        path.replace("{thread_id}", "cthr_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        .replace("{session_id}", "cksess_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        .replace("{trace_id}", "trace_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        .replace("{workflow_id}", "default")
+        .replace("{version}", "1")
+    )
+
+
+def test_head_answers_like_get_on_every_get_route_of_the_table(sqlite_server: RunningServer) -> None:
+    admin = sqlite_server.admin()
+    gets = [e for e in ENDPOINTS if e.method == "GET"]
+    assert any(e.fast for e in gets) and any(not e.fast for e in gets)  # both lanes are covered
+    for endpoint in gets:
+        path = _concrete(endpoint.path) + ("?group_by=user" if endpoint.handler.__name__ == "usage" else "")
+        get = admin.get(path)
+        head = admin.head(path)
+        assert head.status_code == get.status_code != 405, (endpoint.path, head.status_code)
+        assert head.content == b""
+        assert head.headers["content-type"] == "application/json"
+        assert int(head.headers["content-length"]) == len(get.content), endpoint.path
+    assert sqlite_server.client().head("/v1/chatkit/threads").status_code == 401  # HEAD is authenticated too
+
+
+def test_openapi_documents_every_endpoint_of_the_table(sqlite_server: RunningServer) -> None:
+    schema = sqlite_server.client().get("/openapi.json").json()
+    for endpoint in ENDPOINTS:
+        operation = schema["paths"][endpoint.path][endpoint.method.lower()]
+        assert "head" not in schema["paths"][endpoint.path]
+        documented = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+        declared = {("path", name) for name in endpoint.path_params}
+        declared |= {("query", name) for name in (endpoint.query.model_fields if endpoint.query else ())}
+        assert documented == declared, endpoint.path
+        if endpoint.body is not None:
+            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            assert ref == f"#/components/schemas/{endpoint.body.__name__}"
+            assert endpoint.body.__name__ in schema["components"]["schemas"]
+        else:
+            assert "requestBody" not in operation

@@ -116,7 +116,7 @@ def test_imports_follow_the_floors() -> None:
 
 def test_the_layout_rules_see_real_imports() -> None:
     # Guards the checker itself: it must see these known, allowed edges, or it would pass on anything.
-    assert "chatkit_host.server.http.plumbing" in runtime_imports(
+    assert "chatkit_host.server.http.asgi" in runtime_imports(
         "chatkit_host.server.runtime.routes", MODULES["chatkit_host.server.runtime.routes"]
     )
     assert "chatkit_host.server.ids" in runtime_imports(

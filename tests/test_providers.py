@@ -62,7 +62,7 @@ def test_offline_model_says_it_is_a_stand_in_and_fits_output_schemas() -> None:
         return str(text.final_output), typed.final_output
 
     text, typed = asyncio.run(run())
-    assert text.startswith("[offline stand-in model]") and 'You wrote: "Hi there"' in text
+    assert text.startswith("[offline stand-in model]") and text.endswith("You said: Hi there")
     # The SDK parses the model's text into the output type and raises if it does not fit, so getting a
     # Triage back (not the raw string) is the check that the offline model answered in the schema.
     assert isinstance(typed, Triage)

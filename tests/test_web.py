@@ -1,15 +1,18 @@
-"""The pages, static files and the playground's session route, over real HTTP (no browser)."""
+"""The pages, static files and the playground's routes, over real HTTP (no browser)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
-from chatkit_host.cli.server import playground_setting
-from chatkit_host.server.api.web import CONTENT_SECURITY_POLICY, is_loopback_host
+from chatkit_host.server.api.web import CONTENT_SECURITY_POLICY
 from chatkit_host.server.web import STATIC_DIR
-from tests.support.servers import MakeServer, RunningServer
+from tests.support.servers import MakeServer, RunningServer, serve_in_thread, serving
 
 SESSION_BODY = {"user": "web-user", "workflow": {"id": "default"}}
 
@@ -92,8 +95,8 @@ def test_every_module_import_and_page_reference_resolves() -> None:
         assert not re.search(r'(?:src|href)="(?:https?:)?//', html), f"{page} loads something from another host"
 
 
-def test_playground_session_on_loopback_works_with_the_runtime(sqlite_server: RunningServer) -> None:
-    client = sqlite_server.client()
+def test_playground_session_with_the_admin_key_works_with_the_runtime(sqlite_server: RunningServer) -> None:
+    client = sqlite_server.admin()
     config = client.get("/playground/config")
     assert config.status_code == 200
     assert any(w["id"] == "default" for w in config.json()["workflows"])
@@ -103,7 +106,7 @@ def test_playground_session_on_loopback_works_with_the_runtime(sqlite_server: Ru
     assert session["object"] == "chatkit.session" and session["user"] == "web-user"
     assert session["client_secret"].startswith("cksec_") and "redacted" not in session["client_secret"]
     # The secret is a real one: the runtime answers with it, and the admin API sees the session.
-    listed = client.post(
+    listed = sqlite_server.client().post(
         "/chatkit",
         json={"type": "threads.list", "params": {}},
         headers={"Authorization": f"Bearer {session['client_secret']}"},
@@ -112,18 +115,37 @@ def test_playground_session_on_loopback_works_with_the_runtime(sqlite_server: Ru
     assert sqlite_server.admin().get(f"/v1/chatkit/sessions/{session['id']}").json()["status"] == "active"
 
 
-def test_playground_answers_never_contain_the_admin_key(sqlite_server: RunningServer) -> None:
+def test_playground_routes_refuse_requests_without_the_admin_key(sqlite_server: RunningServer) -> None:
+    """Loopback peer and loopback ``Host`` are no longer a credential: only the key is."""
     client = sqlite_server.client()
-    for response in (
-        client.get("/"),
-        client.get("/playground/config"),
-        client.post("/playground/session", json=SESSION_BODY),
+    for headers, code in (
+        ({}, "missing_api_key"),
+        ({"Authorization": "Bearer wrong"}, "invalid_api_key"),
+        ({"Authorization": "Bearer cksec_not_an_admin_key"}, "invalid_api_key"),
     ):
-        assert sqlite_server.admin_key not in response.text
+        minted = client.post("/playground/session", json=SESSION_BODY, headers=headers)
+        assert minted.status_code == 401, minted.text
+        assert minted.json()["error"]["code"] == code
+        assert client.get("/playground/config", headers=headers).status_code == 401
+    assert sqlite_server.admin().get("/v1/chatkit/sessions").json()["data"] == []
+
+
+def test_playground_config_offers_each_workflows_declared_state_variables(sqlite_server: RunningServer) -> None:
+    source = (Path(__file__).resolve().parents[1] / "examples" / "support.yaml").read_text()
+    admin = sqlite_server.admin()
+    assert (
+        admin.post("/v1/chatkit/workflows", json={"id": "support", "format": "yaml", "source": source}).status_code
+        == 200
+    )
+    workflows = {w["id"]: w for w in admin.get("/playground/config").json()["workflows"]}
+    assert workflows["default"]["state_variables"] == {}
+    declared = workflows["support"]["state_variables"]
+    assert declared["tier"] == {"type": "string", "default": "free", "description": "The customer's plan"}
+    assert declared["company"]["type"] == "string" and workflows["support"]["latest_version"] == "1"
 
 
 def test_playground_session_validates_like_the_rest_api(sqlite_server: RunningServer) -> None:
-    client = sqlite_server.client()
+    client = sqlite_server.admin()
     missing = client.post("/playground/session", json={"workflow": {"id": "default"}})
     assert missing.status_code == 400 and missing.json()["error"]["param"] == "user"
     unknown = client.post("/playground/session", json={**SESSION_BODY, "workflow": {"id": "nope"}})
@@ -132,65 +154,96 @@ def test_playground_session_validates_like_the_rest_api(sqlite_server: RunningSe
     assert plain.status_code == 415
 
 
-def test_playground_refuses_other_origins_and_rebound_hosts(sqlite_server: RunningServer) -> None:
-    client = sqlite_server.client()
-    foreign = client.post("/playground/session", json=SESSION_BODY, headers={"Origin": "http://evil.example"})
+def test_playground_refuses_other_origins_even_with_the_key(sqlite_server: RunningServer) -> None:
+    foreign = sqlite_server.admin().post(
+        "/playground/session", json=SESSION_BODY, headers={"Origin": "http://evil.example"}
+    )
     assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "cross_origin"
-    # A DNS-rebinding page reaches loopback under its own host name: auto mode refuses it.
-    rebound = client.post("/playground/session", json=SESSION_BODY, headers={"Host": "evil.example"})
-    assert rebound.status_code == 404 and rebound.json()["error"]["code"] == "playground_disabled"
 
 
-def test_playground_off_means_no_session_route(make_server: MakeServer) -> None:
+def test_playground_off_means_no_playground_routes(make_server: MakeServer) -> None:
     server = make_server(playground=False)
-    client = server.client()
-    response = client.post("/playground/session", json=SESSION_BODY)
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "playground_disabled"
-    assert "CHATKIT_HOST_PLAYGROUND" in response.json()["error"]["message"]
-    assert client.get("/playground/config").status_code == 404
+    for client in (server.client(), server.admin()):
+        response = client.post("/playground/session", json=SESSION_BODY)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "playground_disabled"
+        assert "CHATKIT_HOST_PLAYGROUND" in response.json()["error"]["message"]
+        assert client.get("/playground/config").status_code == 404
     # The pages themselves still load; the playground page explains why it cannot start.
-    assert client.get("/").status_code == 200
+    assert server.client().get("/").status_code == 200
 
 
-def test_playground_on_by_operator_ignores_the_host_check(make_server: MakeServer) -> None:
-    server = make_server(playground=True)
-    response = server.client().post("/playground/session", json=SESSION_BODY, headers={"Host": "chat.example.org"})
-    assert response.status_code == 200
+def _same_host_proxy(upstream: str) -> Any:
+    """nginx's defaults in front of ``upstream``: ``proxy_pass http://127.0.0.1:PORT;`` on the same machine.
+
+    Every request reaches the server from 127.0.0.1 with ``Host: 127.0.0.1:PORT`` and no ``X-Forwarded-For``,
+    whoever sent it and under whatever name it was addressed (``chat.example.com``).
+    """
+    target = urlsplit(upstream)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        dropped = {b"host", b"x-forwarded-for", b"x-real-ip", b"forwarded", b"content-length"}
+        headers = [(k.decode(), v.decode()) for k, v in scope["headers"] if k.lower() not in dropped]
+        headers.append(("Host", target.netloc))
+        query = f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
+        async with httpx.AsyncClient() as client:
+            answer = await client.request(
+                scope["method"], f"{upstream}{scope['path']}{query}", headers=headers, content=body
+            )
+        passed = [(k.encode(), v.encode()) for k, v in answer.headers.items() if k.lower() != "content-length"]
+        await send({"type": "http.response.start", "status": answer.status_code, "headers": passed})
+        await send({"type": "http.response.body", "body": answer.content})
+
+    return app
 
 
-@pytest.mark.parametrize(
-    ("host", "expected"),
-    [
-        ("127.0.0.1", True),
-        ("127.0.0.1:8000", True),
-        ("localhost:8000", True),
-        ("[::1]:8000", True),
-        ("::1", True),
-        ("app.localhost", True),
-        ("0.0.0.0", False),
-        ("10.0.0.5:80", False),
-        ("example.org", False),
-        ("", False),
-        (None, False),
-    ],
-)
-def test_is_loopback_host(host: str | None, expected: bool) -> None:
-    assert is_loopback_host(host) is expected
+def test_a_same_host_reverse_proxy_cannot_mint_sessions_without_the_admin_key(sqlite_server: RunningServer) -> None:
+    """Issue 13 item 1: a visitor of ``https://chat.example.com`` must not get a secret that reads alice's threads."""
+    proxy = sqlite_server.stack.enter_context(serve_in_thread(_same_host_proxy(sqlite_server.base_url)))
+    visitor = httpx.Client(base_url=proxy, headers={"Host": "chat.example.com"})
+    sqlite_server.stack.callback(visitor.close)
+    body = {"user": "alice", "workflow": {"id": "default"}}
+    minted = visitor.post("/playground/session", json=body)
+    assert minted.status_code == 401 and minted.json()["error"]["code"] == "missing_api_key"
+    assert "client_secret" not in minted.text
+    assert visitor.post("/playground/session", json=body, headers={"Authorization": "Bearer guess"}).status_code == 401
+    assert visitor.get("/playground/config").status_code == 401
+    assert sqlite_server.admin().get("/v1/chatkit/sessions").json()["data"] == []
+    # The proxy itself works: the operator, who has the key, gets a session through it.
+    keyed = visitor.post(
+        "/playground/session", json=body, headers={"Authorization": f"Bearer {sqlite_server.admin_key}"}
+    )
+    assert keyed.status_code == 200, keyed.text
+    assert keyed.json()["client_secret"].startswith("cksec_")
 
 
-@pytest.mark.parametrize(
-    ("bind", "configured", "expected"),
-    [
-        ("127.0.0.1", None, None),
-        ("localhost", None, None),
-        ("0.0.0.0", None, False),
-        ("::", None, False),
-        ("0.0.0.0", True, True),
-        ("127.0.0.1", False, False),
-    ],
-)
-def test_serve_turns_the_playground_off_for_public_binds(
-    bind: str, configured: bool | None, expected: bool | None
-) -> None:
-    assert playground_setting(bind, configured) is expected
+def test_first_start_prints_a_playground_link_that_carries_the_key_in_its_fragment(tmp_path: Path) -> None:
+    with serving([], cwd=tmp_path) as (base_url, log):
+        key = (tmp_path / ".chatkit-host" / "admin_api_key").read_text().strip()
+        assert f"Chat UI: {base_url}/#key={key} " in log.read_text()
+        # The fragment never reaches the server; the page sends the key it found there as a bearer token.
+        config = httpx.get(f"{base_url}/playground/config", headers={"Authorization": f"Bearer {key}"})
+        assert config.status_code == 200
+    with serving([], cwd=tmp_path) as (base_url, log):
+        assert f"Chat UI: {base_url}/ " in log.read_text() and key not in log.read_text()
+
+
+def test_pages_and_static_files_answer_head(sqlite_server: RunningServer) -> None:
+    client = sqlite_server.client()
+    for path in ("/", "/admin", "/static/playground.html", "/playground/config"):
+        get = client.get(path)
+        head = client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]

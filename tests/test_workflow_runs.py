@@ -18,6 +18,7 @@ from tests.support.runtime import text_input
 from tests.support.servers import MakeServer, serve_in_thread
 from tests.support.workflows import (
     APIS,
+    SUPPORT,
     inventory_mcp_server,
     provider_server,
     publish,
@@ -26,31 +27,6 @@ from tests.support.workflows import (
     trace_spans,
     traces,
 )
-
-SUPPORT = """
-state_variables:
-  tier: {type: string, default: free}
-  company: {type: string, default: Acme}
-models: [fake-small, fake-large]
-agents:
-  - name: triage
-    model: fake-small
-    instructions: "You help {{ state.company }} customers on the {{ state.tier }} plan."
-    handoffs: [billing]
-    tools:
-      - builtin: get_state
-      - client:
-          name: get_location
-          description: The user's location
-          parameters: {type: object, properties: {precise: {type: boolean}}, required: [precise]}
-    guardrails:
-      input:
-        - {name: no_cards, blocked_words: [cvv], message: "Never share card details here."}
-  - name: billing
-    model: fake-small
-    handoff_description: Billing questions
-    instructions: "BILLING DESK for the {{ state.tier }} plan."
-"""
 
 
 @pytest.mark.parametrize("api", APIS)

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from chatkit_host.server.turn import Responder
 from tests.support.servers import RunningServer, start_app
-from tests.support.services import IN_CI
+from tests.support.services import ADMIN_KEY, IN_CI
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -130,7 +130,8 @@ def open_playground(context: BrowserContext, watch: Watch, user: str, theme: str
     """The playground for ``user``, with a session started and the composer ready."""
     page = watch.attach(context.new_page())
     query = f"?user={user}" + (f"&theme={theme}" if theme else "")
-    page.goto(f"{watch.base_url}/{query}")
+    # The link `serve` prints on a first start: the page moves the key to sessionStorage (start_server's key).
+    page.goto(f"{watch.base_url}/{query}#key={ADMIN_KEY}")
     page.locator(f"{CHAT} .ck-input").wait_for(state="visible")
     page.locator('#session-info dd[data-field="status"]', has_text="active").wait_for()
     return page

@@ -92,7 +92,7 @@ def test_every_list_loads_more_than_one_page(browser: Browser, stack: ExitStack,
         admin, "#view tr[data-thread-id]", "data-thread-id", list_pager, _all_ids(server, "/v1/chatkit/threads")
     )
     # The oldest thread came with the second page; it has more items than a page, which load the same way.
-    admin.locator(f'#view tr[data-thread-id="{long_thread}"] button').click()
+    admin.locator(f'#view tr[data-thread-id="{long_thread}"] a').click()
     items = _all_ids(server, f"/v1/chatkit/threads/{long_thread}/items", order="asc")
     _page_through(admin, "#view .items li", "data-item-id", "#view .detail .pager", items)
     admin.locator("#view .detail .pager").scroll_into_view_if_needed()

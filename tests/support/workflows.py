@@ -13,6 +13,32 @@ from tests.support.servers import MakeServer, RunningServer
 #: The two OpenAI APIs a provider may speak; provider tests run over both.
 APIS = ["chat_completions", "responses"]
 
+#: A two-agent YAML workflow with a server tool, a client tool, a handoff, a guardrail and state variables.
+SUPPORT = """
+state_variables:
+  tier: {type: string, default: free}
+  company: {type: string, default: Acme}
+models: [fake-small, fake-large]
+agents:
+  - name: triage
+    model: fake-small
+    instructions: "You help {{ state.company }} customers on the {{ state.tier }} plan."
+    handoffs: [billing]
+    tools:
+      - builtin: get_state
+      - client:
+          name: get_location
+          description: The user's location
+          parameters: {type: object, properties: {precise: {type: boolean}}, required: [precise]}
+    guardrails:
+      input:
+        - {name: no_cards, blocked_words: [cvv], message: "Never share card details here."}
+  - name: billing
+    model: fake-small
+    handoff_description: Billing questions
+    instructions: "BILLING DESK for the {{ state.tier }} plan."
+"""
+
 #: A one-agent YAML definition with one state variable (the SDK and CLI workflow tests publish it).
 HELPER_WORKFLOW = """\
 name: Support

@@ -10,6 +10,7 @@ from chatkit_host.cli.server import db, serve
 from chatkit_host.cli.sessions import sessions
 from chatkit_host.cli.threads import threads
 from chatkit_host.cli.traces import traces
+from chatkit_host.cli.usage import feedback, usage
 from chatkit_host.cli.workflows import workflows
 
 
@@ -26,5 +27,7 @@ main.add_command(threads)
 main.add_command(chat)
 main.add_command(workflows)
 main.add_command(traces)
+main.add_command(feedback)
+main.add_command(usage)
 
 __all__ = ["main"]

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import logging
 import os
+import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from chatkit_host.server.credentials import load_admin_keys
 from chatkit_host.server.settings import DEFAULT_DATA_DIR, FILE_STORAGES, Settings
 
+if TYPE_CHECKING:
+    from chatkit_host.server.http.endpoints import FastLane
 
-def playground_setting(bind_host: str, configured: bool | None) -> bool | None:
-    """The operator's choice wins; otherwise a public bind turns the playground off and loopback keeps auto."""
-    from chatkit_host.server.api.web import is_loopback_host  # the web stack loads only when a server starts
-
-    if configured is not None:
-        return configured
-    return None if is_loopback_host(bind_host) else False
+#: ``serve`` could not start (the port is taken); documented in docs/cli.md.
+EXIT_SERVE_FAILED = 1
 
 
 _data_dir_option = click.option(
@@ -91,7 +87,15 @@ def serve(
     """Start the server (SQLite and the offline model unless told otherwise)."""
     import uvicorn
 
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    from chatkit_host.cli._banner import client_base_url, key_lines, model_line, port_in_use
+    from chatkit_host.cli._logging import configure_logging
+    from chatkit_host.client._base import DEFAULT_BASE_URL
+
+    configure_logging(log_level)
+    if port_in_use(host, port):
+        # Before the banner, so the one thing on screen is what to do (F26); exit codes in docs/cli.md.
+        click.echo(f"error: port {port} is in use; pass --port", err=True)
+        sys.exit(EXIT_SERVE_FAILED)
     settings = Settings.from_env(
         data_dir=data_dir,
         database_url=database_url,
@@ -100,17 +104,17 @@ def serve(
         workflow_paths=workflow_paths or None,
         workers=workers or os.cpu_count() or 1,
     )
-    settings = dataclasses.replace(settings, playground=playground_setting(host, settings.playground))
     private_data_dir(settings.data_dir)
     keys = load_admin_keys(settings.api_keys, settings.data_dir)
-    base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    if keys.created_key:
-        click.echo(f"Created an admin API key in {keys.key_file} (shown once):\n\n    {keys.created_key}\n")
-        click.echo("Use it with the official SDK:\n")
-        click.echo(f'    OpenAI(base_url="{base_url}/v1", api_key="{keys.created_key}")\n')
-    elif keys.key_file:
-        click.echo(f"Admin API key: in {keys.key_file}")
-    click.echo(f"Chat UI: {base_url}/   Admin console: {base_url}/admin   API: {base_url}/v1")
+    base_url = client_base_url(host, port)
+    for line in key_lines(keys, base_url, DEFAULT_BASE_URL):
+        click.echo(line)
+    # The playground and the admin console both ask for the admin key. On the first start the playground's URL
+    # carries it in the fragment, which the browser never sends (so no proxy or access log sees it); the page
+    # moves it to this tab's sessionStorage and takes it out of the address bar, so one click opens a chat.
+    playground = f"{base_url}/#key={keys.created_key}" if keys.created_key else f"{base_url}/"
+    click.echo(f"Chat UI: {playground}   Admin console: {base_url}/admin   API: {base_url}/v1")
+    click.echo(model_line(settings))
     from chatkit_host.cli.access_log import log_config
     from chatkit_host.cli.timeouts import MAX_HEAD_BYTES, READ_TIMEOUT_VARIABLE, TimedHttpToolsProtocol
     from chatkit_host.server.app import WORKER_SETTINGS_VARIABLE, create_app  # the web stack loads only here
@@ -158,8 +162,9 @@ def private_data_dir(path: Path) -> None:
         path.chmod(0o700)
 
 
-async def _start_once(app: Any) -> None:
-    async with app.router.lifespan_context(app):
+async def _start_once(app: FastLane) -> None:
+    # The FastAPI app inside the fast lane owns the lifespan (migrations, workflow publishing).
+    async with app.app.router.lifespan_context(app.app):
         pass
 
 

@@ -100,6 +100,7 @@ def list_sessions(ctx: Ctx, user: str | None, limit: int) -> None:
         ctx.out.json(page.page)
         return
     ctx.out.table(
-        ("id", "user", "workflow", "status", "expires"),
+        ("id", "user", "workflow", "status", "expires_at"),
         ((s.id, s.user, s.workflow.id, s.status, timestamp(s.expires_at)) for s in page.data),
+        empty="no sessions",
     )

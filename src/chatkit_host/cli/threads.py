@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from chatkit_host.cli._common import Ctx, api_command, timestamp
+from chatkit_host.cli._common import Ctx, api_command, plural, timestamp
 from chatkit_host.types.threads import ChatKitThread, ThreadItem
 
 Order = Literal["asc", "desc"]
@@ -63,7 +63,7 @@ def list_threads(ctx: Ctx, user: str | None, limit: int, all_pages: bool, order:
         }
         ctx.out.json(body)
         return
-    ctx.out.table(("id", "created", "user", "status", "title"), (_thread_row(t) for t in found))
+    ctx.out.table(("id", "created", "user", "status", "title"), (_thread_row(t) for t in found), empty="no threads")
     if page.has_more and not all_pages:
         click.echo("(more: --all, or --limit up to 100)", err=True)
 
@@ -95,6 +95,7 @@ def items(ctx: Ctx, thread_id: str, limit: int, order: Order) -> None:
     ctx.out.table(
         ("id", "created", "type", "text"),
         ((i.id, timestamp(i.created_at), i.type.removeprefix("chatkit."), item_text(i)) for i in found),
+        empty="no items",
     )
 
 
@@ -123,7 +124,7 @@ def delete(ctx: Ctx, thread_ids: tuple[str, ...]) -> None:
 @click.option("--no-progress", is_flag=True, help="No progress bar (there is none when stderr is not a terminal).")
 @api_command
 def export(ctx: Ctx, user: str | None, output: Path | None, no_progress: bool) -> None:
-    """Write threads with their items as JSON Lines: one ``{"thread": ..., "items": [...]}`` per line.
+    """Write threads with their items as JSON Lines: one {"thread": ..., "items": [...]} per line.
 
     Threads come oldest first, so an export can be diffed against an earlier one.
     """
@@ -154,4 +155,4 @@ def export(ctx: Ctx, user: str | None, output: Path | None, no_progress: bool) -
     finally:
         if output is not None:
             target.close()
-    click.echo(f"exported {len(found)} threads" + (f" to {output}" if output else ""), err=True)
+    click.echo(f"exported {plural(len(found), 'thread')}" + (f" to {output}" if output else ""), err=True)

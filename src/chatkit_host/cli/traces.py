@@ -53,7 +53,11 @@ def list_traces(
     if ctx.out.as_json:
         ctx.out.json(page.page)
         return
-    ctx.out.table(("id", "started", "workflow", "user", "status", "duration"), (_trace_row(t) for t in page.data))
+    ctx.out.table(
+        ("id", "started", "workflow", "user", "status", "duration"),
+        (_trace_row(t) for t in page.data),
+        empty="no traces",
+    )
 
 
 @traces.command("show")

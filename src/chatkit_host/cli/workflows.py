@@ -1,4 +1,4 @@
-"""``chatkit-host workflows publish|list|show``."""
+"""``chatkit-host workflows publish|list|show|set-latest|archive``."""
 
 from __future__ import annotations
 
@@ -80,7 +80,9 @@ def list_workflows(ctx: Ctx, include_archived: bool) -> None:
     if ctx.out.as_json:
         ctx.out.json([w.model_dump(mode="json") for w in found])
         return
-    ctx.out.table(("id", "name", "latest", "versions", ""), (_workflow_row(w) for w in found))
+    ctx.out.table(
+        ("id", "name", "latest", "versions", "flags"), (_workflow_row(w) for w in found), empty="no workflows"
+    )
 
 
 @workflows.command("show")
@@ -105,8 +107,7 @@ def show(ctx: Ctx, workflow_id: str, version: str | None) -> None:
         body = workflow.model_dump(mode="json") | {"versions": [v.model_dump(mode="json") for v in versions]}
         ctx.out.json(body)
         return
-    row = _workflow_row(workflow)
-    ctx.out.fields(zip(("id", "name", "latest", "versions", "flags"), row, strict=True))
+    _show_workflow(ctx, workflow)
     ctx.out.text("")
     ctx.out.table(
         ("version", "latest", "format", "agents", "models", "created"),
@@ -122,3 +123,27 @@ def show(ctx: Ctx, workflow_id: str, version: str | None) -> None:
             for v in versions
         ),
     )
+
+
+def _show_workflow(ctx: Ctx, workflow: Workflow) -> None:
+    if ctx.out.as_json:
+        ctx.out.json(workflow)
+        return
+    ctx.out.fields(zip(("id", "name", "latest", "versions", "flags"), _workflow_row(workflow), strict=True))
+
+
+@workflows.command("set-latest")
+@click.argument("workflow_id")
+@click.argument("version")
+@api_command
+def set_latest(ctx: Ctx, workflow_id: str, version: str) -> None:
+    """Make VERSION the one new sessions run when they pin none (e.g. to roll back)."""
+    _show_workflow(ctx, ctx.client.chatkit.workflows.set_latest(workflow_id, version=version))
+
+
+@workflows.command("archive")
+@click.argument("workflow_id")
+@api_command
+def archive(ctx: Ctx, workflow_id: str) -> None:
+    """Archive a workflow: existing sessions keep running, new sessions are refused."""
+    _show_workflow(ctx, ctx.client.chatkit.workflows.archive(workflow_id))

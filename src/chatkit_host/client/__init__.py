@@ -1,5 +1,6 @@
 """The chatkit-host Python SDK: ``ChatKitHost`` (sync) and ``AsyncChatKitHost``, pages and errors."""
 
+from chatkit_host.client._base import RetryNotice
 from chatkit_host.client._client import AsyncChatKitHost, ChatKitHost
 from chatkit_host.client.errors import (
     APIConnectionError,
@@ -38,6 +39,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RetryNotice",
     "StreamError",
     "SyncPage",
     "UnprocessableEntityError",

@@ -20,6 +20,7 @@ import httpx
 import pydantic
 
 from chatkit_host._version import __version__
+from chatkit_host.client._credentials import FoundKey, find_api_key
 from chatkit_host.client.errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -33,7 +34,6 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 BASE_URL_ENV = "CHATKIT_HOST_BASE_URL"
-API_KEY_ENV = "CHATKIT_HOST_API_KEY"
 #: OpenAI's hosted ChatKit API requires this header; chatkit-host accepts it.
 BETA_HEADER = ("OpenAI-Beta", "chatkit_beta=v1")
 
@@ -71,6 +71,22 @@ class Sleep:
     seconds: float
 
 
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to ``on_retry`` before the client waits to retry a request (e.g. so a CLI can say it is waiting)."""
+
+    #: 1 for the first retry of this request.
+    attempt: int
+    #: Seconds the client is about to wait.
+    delay: float
+    #: The status that caused the retry (429, 503, ...), or ``None`` when no response came (connection error).
+    status_code: int | None
+    request: httpx.Request
+
+
+RetryHook = Callable[[RetryNotice], None]
+
+
 Step = Send | Sleep
 #: What the driver sends back after a :class:`Send`: the response (body read) or the transport failure.
 Outcome = httpx.Response | httpx.TransportError | None
@@ -83,10 +99,6 @@ def resolve_base_url(base_url: str | httpx.URL | None) -> httpx.URL:
     if raw.endswith("/v1"):
         raw = raw[: -len("/v1")]
     return httpx.URL(raw + "/")
-
-
-def resolve_api_key(api_key: str | None) -> str | None:
-    return api_key or os.environ.get(API_KEY_ENV) or None
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -135,11 +147,14 @@ class Core:
         timeout: float | httpx.Timeout | None,
         max_retries: int,
         default_headers: Mapping[str, str] | None,
+        on_retry: RetryHook | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         self.base_url = resolve_base_url(base_url)
-        self.api_key = resolve_api_key(api_key)
+        self.found_key: FoundKey = find_api_key(api_key, self.base_url)
+        self.api_key = self.found_key.key
+        self.on_retry = on_retry
         self.timeout = DEFAULT_TIMEOUT if timeout is None else httpx.Timeout(timeout)
         self.max_retries = max_retries
         self.default_headers = dict(default_headers or {})
@@ -190,22 +205,24 @@ class Core:
         while True:
             outcome = yield Send(request, stream)
             retries_left = self.max_retries - attempt
+            status: int | None = None
             if isinstance(outcome, httpx.TransportError):
                 if retries_left <= 0:
                     if isinstance(outcome, httpx.TimeoutException):
                         raise APITimeoutError(request) from outcome
                     raise APIConnectionError(request) from outcome
-                yield Sleep(backoff(attempt, self.rng))
+                delay = backoff(attempt, self.rng)
             elif outcome is None:  # pragma: no cover - drivers always answer a Send
                 raise RuntimeError("the driver answered a Send with nothing")
             elif outcome.is_success:
                 return outcome
             elif retries_left > 0 and should_retry(outcome):
+                status = outcome.status_code
                 asked = retry_after(outcome)
-                if asked is not None and 0 <= asked <= MAX_RETRY_AFTER:
-                    yield Sleep(asked)
-                else:
-                    yield Sleep(backoff(attempt, self.rng))
+                delay = asked if asked is not None and 0 <= asked <= MAX_RETRY_AFTER else backoff(attempt, self.rng)
             else:
                 raise status_error(outcome)
             attempt += 1
+            if self.on_retry is not None:
+                self.on_retry(RetryNotice(attempt=attempt, delay=delay, status_code=status, request=request))
+            yield Sleep(delay)

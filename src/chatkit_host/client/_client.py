@@ -10,7 +10,7 @@ from typing import Self, TypeVar
 import anyio
 import httpx
 
-from chatkit_host.client._base import DEFAULT_MAX_RETRIES, Call, Core, Flow, Outcome, Send, Sleep
+from chatkit_host.client._base import DEFAULT_MAX_RETRIES, Call, Core, Flow, Outcome, RetryHook, Send, Sleep
 from chatkit_host.client.resources.chatkit import AsyncChatKit, ChatKit
 
 T = TypeVar("T")
@@ -33,11 +33,13 @@ class AsyncBeta:
 class ChatKitHost:
     """The sync client.
 
-    ``base_url`` is the server's root (a trailing ``/v1`` is accepted); it and ``api_key`` default to the
-    ``CHATKIT_HOST_BASE_URL`` and ``CHATKIT_HOST_API_KEY`` variables. Failed requests are retried
+    ``base_url`` is the server's root (a trailing ``/v1`` is accepted); it defaults to ``CHATKIT_HOST_BASE_URL``.
+    ``api_key`` defaults to ``CHATKIT_HOST_API_KEY``, else (for a loopback server) the key ``serve`` wrote to
+    ``./.chatkit-host/admin_api_key`` (``$CHATKIT_HOST_DATA_DIR/admin_api_key``). Failed requests are retried
     ``max_retries`` times on connection errors, 408, 429 and 5xx with exponential backoff and jitter,
-    honouring ``Retry-After``. ``transport`` replaces httpx's network transport (e.g. for tests);
-    ``http_client`` brings a configured ``httpx.Client`` (proxies, certificates), which ``close`` leaves open.
+    honouring ``Retry-After``; ``on_retry`` is called with a :class:`RetryNotice` before each wait. ``transport``
+    replaces httpx's network transport (e.g. for tests); ``http_client`` brings a configured ``httpx.Client``
+    (proxies, certificates), which ``close`` leaves open.
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class ChatKitHost:
         default_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
+        on_retry: RetryHook | None = None,
     ) -> None:
         if transport is not None and http_client is not None:
             raise ValueError("pass transport or http_client, not both")
@@ -59,6 +62,7 @@ class ChatKitHost:
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            on_retry=on_retry,
         )
         #: Only a client this object created is closed by it; a given or shared one belongs to someone else.
         self._owns_http = http_client is None
@@ -82,6 +86,7 @@ class ChatKitHost:
             max_retries=self._core.max_retries if max_retries is None else max_retries,
             default_headers={**self._core.default_headers, **(default_headers or {})},
             http_client=self._http,
+            on_retry=self._core.on_retry,
         )
 
     @property
@@ -91,6 +96,11 @@ class ChatKitHost:
     @property
     def api_key(self) -> str | None:
         return self._core.api_key
+
+    @property
+    def api_key_source(self) -> str | None:
+        """Where ``api_key`` came from: ``"argument"``, ``"environment"``, a key file's path, or None."""
+        return self._core.found_key.source
 
     def run(self, call: Call[T]) -> T:
         """Send one call (with retries) and return its parsed answer."""
@@ -150,6 +160,7 @@ class AsyncChatKitHost:
         default_headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
+        on_retry: RetryHook | None = None,
     ) -> None:
         if transport is not None and http_client is not None:
             raise ValueError("pass transport or http_client, not both")
@@ -159,6 +170,7 @@ class AsyncChatKitHost:
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            on_retry=on_retry,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(transport=transport)
@@ -181,6 +193,7 @@ class AsyncChatKitHost:
             max_retries=self._core.max_retries if max_retries is None else max_retries,
             default_headers={**self._core.default_headers, **(default_headers or {})},
             http_client=self._http,
+            on_retry=self._core.on_retry,
         )
 
     @property
@@ -190,6 +203,11 @@ class AsyncChatKitHost:
     @property
     def api_key(self) -> str | None:
         return self._core.api_key
+
+    @property
+    def api_key_source(self) -> str | None:
+        """Where ``api_key`` came from: ``"argument"``, ``"environment"``, a key file's path, or None."""
+        return self._core.found_key.source
 
     async def run(self, call: Call[T]) -> T:
         """Send one call (with retries) and return its parsed answer."""

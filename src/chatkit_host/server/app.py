@@ -7,18 +7,16 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from chatkit_host._version import __version__
-from chatkit_host.server.api import HOT_ROUTES, ROUTERS
+from chatkit_host.server.api import ENDPOINTS, ROUTERS
 from chatkit_host.server.attachments import gc as attachment_gc
 from chatkit_host.server.attachments.storage import make_file_storage
 from chatkit_host.server.context import AppContext
 from chatkit_host.server.credentials import AdminKeys, load_admin_keys
-from chatkit_host.server.http.fast_lane import HotRoutesApp
+from chatkit_host.server.http.endpoints import FastLane, endpoint_router
 from chatkit_host.server.http.handlers import EXCEPTION_HANDLERS
 from chatkit_host.server.http.last_resort import AnswerUnexpectedErrors
 from chatkit_host.server.runtime import routes as runtime_routes
@@ -30,24 +28,21 @@ from chatkit_host.server.store.migrate import upgrade
 from chatkit_host.server.turn import Responder
 from chatkit_host.server.workflows.offline import OfflineResponder
 from chatkit_host.server.workflows.setup import open_workflows
-from chatkit_host.types.sessions import CreateSessionBody
 
 logger = logging.getLogger(__name__)
-
-#: Request bodies read by hand (for exact errors) still belong in the published schema.
-_EXTRA_SCHEMAS: list[Any] = [CreateSessionBody]
 
 
 #: The environment variable through which ``serve --workers N`` hands its resolved settings to each worker.
 WORKER_SETTINGS_VARIABLE = "CHATKIT_HOST_SERVE_SETTINGS"
 
 
-def create_worker_app() -> FastAPI:
+def create_worker_app() -> FastLane:
     """The app of one ``serve --workers N`` process (uvicorn imports this factory in each worker)."""
     return create_app(Settings.from_json(os.environ[WORKER_SETTINGS_VARIABLE]))
 
 
-def create_app(settings: Settings | None = None, *, responder: Responder | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, responder: Responder | None = None) -> FastLane:
+    """The app: FastAPI (every route, the schema, the lifespan) wrapped in the fast lane for the hot routes."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -85,8 +80,7 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
             await app.state.context.limiter.aclose()
             await store.close()
 
-    app = HotRoutesApp(
-        hot_routes=HOT_ROUTES,
+    app = FastAPI(
         title="chatkit-host",
         version=__version__,
         description="Self-hosted ChatKit: OpenAI's ChatKit REST API and runtime.",
@@ -99,22 +93,9 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
         # traces workflow runs itself, so the check is pure overhead on the hot routes.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    # The two edges, side by side: the REST API (and the pages) and the ChatKit runtime.
-    for router in [*ROUTERS, runtime_routes.router]:
+    # The two edges, side by side: the REST API (the endpoint table, then the pages) and the ChatKit runtime.
+    for router in [endpoint_router(ENDPOINTS), *ROUTERS, runtime_routes.router]:
         app.include_router(router)
     app.add_middleware(AnswerUnexpectedErrors)  # inside CORS, so a 500 carries its headers too
     app.add_middleware(RuntimeCORS)
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in _EXTRA_SCHEMAS:
-                model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-                components.update(model_schema.pop("$defs", {}))
-                components[model.__name__] = model_schema
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-    return app
+    return FastLane(app, ENDPOINTS)

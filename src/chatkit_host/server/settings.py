@@ -24,7 +24,7 @@ class Settings:
     api_keys: tuple[str, ...] = ()
     #: The URL this server is reached at, used in upload and preview URLs it hands out.
     public_url: str | None = None
-    #: Whether ``/playground/session`` may mint sessions for the page at ``/`` (loopback only by default).
+    #: ``False`` removes the playground's routes; on (``None``/``True``) they still need the admin key.
     playground: bool | None = None
     #: Largest JSON body accepted anywhere, in bytes (uploads have their own per-session limit).
     max_body_bytes: int = 4 * 1024 * 1024

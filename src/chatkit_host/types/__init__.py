@@ -1,6 +1,7 @@
 """Wire types of the REST API, defined once and used by the server and the SDK."""
 
 from chatkit_host.types.common import DeletedObject, ListPage
+from chatkit_host.types.feedback import Feedback
 from chatkit_host.types.sessions import (
     AutomaticThreadTitlingParam,
     ChatKitConfigurationParam,
@@ -68,6 +69,7 @@ __all__ = [
     "CreateSessionBody",
     "DeletedObject",
     "ExpiresAfterParam",
+    "Feedback",
     "FileAnnotation",
     "FileUploadParam",
     "HistoryParam",

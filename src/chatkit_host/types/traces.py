@@ -9,6 +9,7 @@ from chatkit_host.types.common import WireModel
 SpanKind = Literal["run", "agent", "model", "tool", "handoff", "guardrail", "mcp", "custom"]
 TraceStatus = Literal["completed", "error", "guardrail", "cancelled"]
 UsageGroup = Literal["session", "thread", "user", "workflow_version"]
+UsageBucket = Literal["hour", "day"]
 
 
 class TraceSpan(WireModel):
@@ -78,3 +79,38 @@ class UsageSummary(WireModel):
     object: Literal["chatkit.usage"] = "chatkit.usage"
     group_by: UsageGroup
     data: list[UsageRow]
+
+
+class UsagePoint(WireModel):
+    """The tokens of one group key in one time bucket (UTC hours or days, ``start`` in Unix seconds)."""
+
+    start: int
+    runs: int
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+
+
+class UsageSeriesRow(WireModel):
+    """One group key's usage over time: its non-empty buckets, oldest first, and their total."""
+
+    key: str
+    workflow_id: str | None = None
+    total_tokens: int
+    points: list[UsagePoint]
+
+
+class UsageSeries(WireModel):
+    """``GET /v1/chatkit/usage/series``: usage per group key per time bucket since ``since``.
+
+    The keys with the most tokens come first (``limit`` of them; the rest are summed under ``other``).
+    ``truncated`` says that more runs than the server reads for one answer fell in the window, so the oldest
+    buckets may be short; ask for a later ``since``.
+    """
+
+    object: Literal["chatkit.usage.series"] = "chatkit.usage.series"
+    group_by: UsageGroup
+    bucket: UsageBucket
+    since: int
+    truncated: bool
+    data: list[UsageSeriesRow]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatkit_host.client.resources._ops import AsyncStreamRunner, SyncStreamRunner
+from chatkit_host.client.resources.feedback import AsyncFeedbackResource, FeedbackResource
 from chatkit_host.client.resources.sessions import AsyncSessions, Sessions
 from chatkit_host.client.resources.threads import AsyncThreads, Threads
 from chatkit_host.client.resources.traces import AsyncTraces, AsyncUsage, Traces, Usage
@@ -24,6 +25,7 @@ class ChatKit:
         self.workflows = Workflows(runner)
         self.traces = Traces(runner)
         self.usage = Usage(runner)
+        self.feedback = FeedbackResource(runner)
 
     def conversation(
         self, client_secret: str, *, thread_id: str | None = None, model: str | None = None
@@ -45,6 +47,7 @@ class AsyncChatKit:
         self.workflows = AsyncWorkflows(runner)
         self.traces = AsyncTraces(runner)
         self.usage = AsyncUsage(runner)
+        self.feedback = AsyncFeedbackResource(runner)
 
     def conversation(
         self, client_secret: str, *, thread_id: str | None = None, model: str | None = None

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from pydantic import Field
 
 from chatkit_host.server import ids
-from chatkit_host.server.http.plumbing import AdminContext, Paging, check_cursor, json_response, list_body
+from chatkit_host.server.api.paging import ListParams, check_cursor, list_body
+from chatkit_host.server.context import AppContext
+from chatkit_host.server.http.endpoints import Args, Endpoint
 from chatkit_host.server.store import FeedbackRecord
-from chatkit_host.types.common import WireModel
-
-router = APIRouter(prefix="/v1/chatkit/feedback", tags=["feedback"])
-
-
-class Feedback(WireModel):
-    """One ``items.feedback`` entry for one item."""
-
-    id: str
-    object: Literal["chatkit.feedback"] = "chatkit.feedback"
-    thread_id: str
-    item_id: str
-    kind: Literal["positive", "negative"]
-    user: str
-    session_id: str
-    created_at: int
-
-
-class FeedbackList(WireModel):
-    object: Literal["list"] = "list"
-    data: list[Feedback]
-    first_id: str | None
-    last_id: str | None
-    has_more: bool
+from chatkit_host.types.common import ListPage
+from chatkit_host.types.feedback import Feedback
 
 
 def feedback_to_rest(record: FeedbackRecord) -> dict[str, Any]:
@@ -49,14 +28,30 @@ def feedback_to_rest(record: FeedbackRecord) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=FeedbackList, summary="List feedback on thread items (admin key).")
-async def list_feedback(
-    context: AdminContext,
-    paging: Paging,
-    thread_id: Annotated[str | None, Query(description="Only feedback on this thread.")] = None,
-) -> Response:
-    check_cursor(paging, ids.FEEDBACK)
+class FeedbackListQuery(ListParams):
+    thread_id: Annotated[str | None, Field(description="Only feedback on this thread.")] = None
+
+
+async def list_feedback(context: AppContext, args: Args) -> dict[str, Any]:
+    query = args.query
+    check_cursor(query, ids.FEEDBACK)
     page = await context.store.list_feedback(
-        thread_id=thread_id, after=paging.after, before=paging.before, limit=paging.limit, order=paging.order
+        thread_id=query["thread_id"],
+        after=query["after"],
+        before=query["before"],
+        limit=query["limit"],
+        order=query["order"],
     )
-    return json_response(list_body([feedback_to_rest(r) for r in page.data], page.has_more))
+    return list_body([feedback_to_rest(r) for r in page.data], page.has_more)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/v1/chatkit/feedback",
+        list_feedback,
+        ListPage[Feedback],
+        "List feedback on thread items (admin key).",
+        query=FeedbackListQuery,
+    ),
+]

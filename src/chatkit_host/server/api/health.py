@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-
-from chatkit_host.server.http.plumbing import get_context, json_response
-
-router = APIRouter(tags=["health"])
+from chatkit_host.server.context import AppContext
+from chatkit_host.server.http.endpoints import Args, Endpoint, Reply
 
 
-@router.get("/healthz", summary="Liveness and database check.")
-async def healthz(request: Request) -> Response:
-    context = get_context(request)
+async def healthz(context: AppContext, _args: Args) -> dict[str, Any] | Reply:
     try:
         await context.store.ping()
     except Exception:  # the point of a health check is to report this, not to raise
-        return json_response({"status": "error", "database": "unreachable"}, status=503)
+        return Reply({"status": "error", "database": "unreachable"}, 503)
     # ``worker`` tells the processes of one ``serve --workers N`` apart (which one answered, for operators and tests).
-    return json_response({"status": "ok", "database": context.store.dialect, "worker": os.getpid()})
+    return {"status": "ok", "database": context.store.dialect, "worker": os.getpid()}
+
+
+ENDPOINTS = [Endpoint("GET", "/healthz", healthz, None, "Liveness and database check.", auth="none")]

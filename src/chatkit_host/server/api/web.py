@@ -1,31 +1,38 @@
 """Pages and static files: the playground at ``/``, the admin console at ``/admin``, the UI under ``/static``.
 
-``POST /playground/session`` mints a session for the playground page without the admin key ever reaching
-the browser. Anyone who can reach it can chat as any user name, so it exists only when the operator turns it
-on (``CHATKIT_HOST_PLAYGROUND=1``) or, by default, for requests that arrive over loopback with a loopback
-``Host`` header (the latter defeats DNS rebinding from a web page the user happens to visit).
+``GET /playground/config`` and ``POST /playground/session`` serve the playground page and need the admin key,
+exactly like ``/v1``: a session's client secret reads every thread of the user it names, so no network path may
+mint one without the key. (They used to trust "loopback peer and loopback ``Host``", which every visitor of a
+same-host reverse proxy with nginx's defaults satisfies; issue 13 item 1.) The page asks for the key like the
+admin console does, and ``serve`` prints a first-start URL that carries it in the fragment, which never reaches
+the server or its logs. ``CHATKIT_HOST_PLAYGROUND=0`` removes the two routes altogether.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
+from chatkit_host.server.api.sessions import session_to_rest
 from chatkit_host.server.context import AppContext
 from chatkit_host.server.errors import NotFound, PermissionDenied, UnsupportedMediaType
-from chatkit_host.server.http.plumbing import get_context, json_response, parse_model, read_json
-from chatkit_host.server.sessions.service import create_session, session_to_rest
+from chatkit_host.server.http.asgi import get_context
+from chatkit_host.server.http.auth import authenticate_admin
+from chatkit_host.server.http.inputs import parse_model, read_json
+from chatkit_host.server.sessions.service import create_session
 from chatkit_host.server.web import STATIC_DIR
 from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID
 from chatkit_host.types.sessions import CreateSessionBody
 
 router = APIRouter(include_in_schema=False)
+#: Every page answers HEAD too, as Starlette's own routes do (FastAPI's ``router.get`` alone would 405 it).
+_GET = ["GET", "HEAD"]
 
 #: The pages load nothing from anywhere but this server; the browser enforces it too.
 CONTENT_SECURITY_POLICY = (
@@ -55,37 +62,6 @@ _TYPES = {
 }
 
 
-def is_loopback_host(host: str | None) -> bool:
-    """Whether ``host`` (an address or ``localhost``, brackets and port allowed) names this machine."""
-    if not host:
-        return False
-    name = host.strip()
-    if name.startswith("["):
-        name = name[1 : name.find("]")] if "]" in name else name[1:]
-    elif name.count(":") == 1:
-        name = name.split(":", 1)[0]
-    if name.lower() == "localhost" or name.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def playground_enabled(request: Request, context: AppContext) -> bool:
-    explicit = context.settings.playground
-    if explicit is not None:
-        return explicit
-    client = request.client.host if request.client else None
-    server = request.scope.get("server")
-    server_host = server[0] if server else None
-    return (
-        is_loopback_host(client)
-        and (server_host is None or is_loopback_host(server_host))
-        and is_loopback_host(request.headers.get("host"))
-    )
-
-
 def _static_file(relative: str) -> Path:
     try:
         path = (STATIC_DIR / relative).resolve()
@@ -97,22 +73,26 @@ def _static_file(relative: str) -> Path:
     return path
 
 
+def _json(payload: Any) -> Response:
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
 def _file_response(path: Path, headers: dict[str, str] = PAGE_HEADERS) -> FileResponse:
     media_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media_type, headers=headers)
 
 
-@router.get("/", summary="The playground page.")
+@router.api_route("/", methods=_GET, summary="The playground page.")
 async def playground_page() -> FileResponse:
     return _file_response(_static_file("playground.html"))
 
 
-@router.get("/admin", summary="The admin console page.")
+@router.api_route("/admin", methods=_GET, summary="The admin console page.")
 async def admin_page() -> FileResponse:
     return _file_response(_static_file("admin.html"))
 
 
-@router.get("/static/{relative:path}", summary="A file of the chat UI.")
+@router.api_route("/static/{relative:path}", methods=_GET, summary="A file of the chat UI.")
 async def static_file(relative: str) -> FileResponse:
     path = _static_file(relative)
     # The HTML pages stay same-origin only: they are pages, not parts of the component.
@@ -129,27 +109,48 @@ def _check_same_origin(request: Request) -> None:
         raise UnsupportedMediaType("Expected a JSON body (application/json).")
 
 
+def playground_enabled(context: AppContext) -> bool:
+    """On unless the operator turned it off; on or off, it never answers without the admin key."""
+    return context.settings.playground is not False
+
+
 def playground_context(request: Request) -> AppContext:
     context = get_context(request)
-    if not playground_enabled(request, context):
+    # Off is checked first so that the page can say why it cannot start before it asks for a key.
+    if not playground_enabled(context):
         raise NotFound(
-            "The playground is off: it is on by default only over loopback; set CHATKIT_HOST_PLAYGROUND=1 to allow it.",
+            "The playground is off on this server (CHATKIT_HOST_PLAYGROUND=0); "
+            "unset it or set CHATKIT_HOST_PLAYGROUND=1 to turn it on.",
             code="playground_disabled",
         )
+    authenticate_admin(context, request.headers.get("authorization"))
     return context
 
 
 PlaygroundContext = Annotated[AppContext, Depends(playground_context)]
 
 
-@router.get("/playground/config", summary="What the playground page may offer.")
+@router.api_route("/playground/config", methods=_GET, summary="What the playground page may offer.")
 async def playground_config(context: PlaygroundContext) -> Response:
-    workflows: list[dict[str, Any]] = [{"id": DEFAULT_WORKFLOW_ID, "name": "Built-in"}]
+    """The workflows a session may run, each with the state variables its latest version declares.
+
+    The page builds one typed field per declared variable from ``type``, ``default`` and ``description``.
+    """
+    workflows: list[dict[str, Any]] = [
+        {"id": DEFAULT_WORKFLOW_ID, "name": "Built-in assistant", "latest_version": None, "state_variables": {}}
+    ]
     store = context.workflow_store
     if store is not None:
         page = await store.list_workflows(after=None, before=None, limit=100, order="desc", include_archived=False)
-        workflows += [{"id": w.id, "name": w.name} for w in page.data if w.latest_version is not None]
-    return json_response({"object": "chatkit.playground.config", "workflows": workflows})
+        for w in page.data:
+            if w.latest_version is None:
+                continue
+            version = await store.get_version(w.id, w.latest_version)
+            declared = (version.summary.get("state_variables") if version else None) or {}
+            workflows.append(
+                {"id": w.id, "name": w.name, "latest_version": str(w.latest_version), "state_variables": declared}
+            )
+    return _json({"object": "chatkit.playground.config", "workflows": workflows})
 
 
 @router.post("/playground/session", summary="Create a session for the playground page.")
@@ -158,4 +159,4 @@ async def playground_session(request: Request, context: PlaygroundContext) -> Re
     body = parse_model(CreateSessionBody, await read_json(request, context.settings.max_body_bytes))
     now = context.clock()
     record, secret = await create_session(context.store, context.registry, body, now)
-    return json_response(session_to_rest(record, now, client_secret=secret))
+    return _json(session_to_rest(record, now, client_secret=secret))

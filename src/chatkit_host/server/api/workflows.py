@@ -6,20 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from pydantic import Field
 
+from chatkit_host.server.api.paging import ListParams, check_cursor, list_body
 from chatkit_host.server.context import AppContext
 from chatkit_host.server.errors import Conflict, NotFound
-from chatkit_host.server.http.plumbing import (
-    AdminContext,
-    Paging,
-    check_cursor,
-    json_response,
-    list_body,
-    parse_model,
-    read_json,
-)
+from chatkit_host.server.http.endpoints import Args, Endpoint
 from chatkit_host.server.store import StoreConflict
 from chatkit_host.server.workflows.records import VersionRecord, WorkflowRecord
 from chatkit_host.server.workflows.registry import DEFAULT_VERSION, DEFAULT_WORKFLOW_ID
@@ -32,8 +24,6 @@ from chatkit_host.types.workflows import (
     Workflow,
     WorkflowVersion,
 )
-
-router = APIRouter(prefix="/v1/chatkit/workflows", tags=["workflows"])
 
 
 def workflow_to_rest(record: WorkflowRecord) -> dict[str, Any]:
@@ -115,23 +105,27 @@ async def _get(context: AppContext, workflow_id: str) -> WorkflowRecord:
     return record
 
 
-@router.get("", response_model=ListPage[Workflow], summary="List workflows (the built-in one first).")
-async def list_workflows(
-    context: AdminContext,
-    paging: Paging,
-    include_archived: Annotated[bool, Query(description="Also list archived workflows.")] = False,
-) -> Response:
+class WorkflowListQuery(ListParams):
+    include_archived: Annotated[bool, Field(description="Also list archived workflows.")] = False
+
+
+async def list_workflows(context: AppContext, args: Args) -> dict[str, Any]:
+    query = args.query
     # The built-in workflow is not a row: it heads the first page, and a cursor naming it means "the rows".
-    after = None if paging.after == DEFAULT_WORKFLOW_ID else paging.after
-    with_default = paging.after is None and paging.before is None and paging.limit > 0
-    limit = paging.limit - 1 if with_default else paging.limit
+    after = None if query["after"] == DEFAULT_WORKFLOW_ID else query["after"]
+    with_default = query["after"] is None and query["before"] is None and query["limit"] > 0
+    limit = query["limit"] - 1 if with_default else query["limit"]
     page = await _store(context).list_workflows(
-        after=after, before=paging.before, limit=limit, order=paging.order, include_archived=include_archived
+        after=after,
+        before=query["before"],
+        limit=limit,
+        order=query["order"],
+        include_archived=query["include_archived"],
     )
     data = [workflow_to_rest(w) for w in page.data]
     if with_default:
         data = [_default_workflow(), *data]
-    return json_response(list_body(data, page.has_more))
+    return list_body(data, page.has_more)
 
 
 @contextmanager
@@ -143,84 +137,112 @@ def _concurrent_publish_as_conflict() -> Iterator[None]:
         raise Conflict("Another version was published at the same time; retry.", param="id") from exc
 
 
-@router.post("", response_model=WorkflowVersion, summary="Publish a workflow's next version (creating it).")
-async def publish(request: Request, context: AdminContext) -> Response:
-    body = parse_model(PublishWorkflowBody, await read_json(request, context.settings.max_body_bytes))
+async def publish(context: AppContext, args: Args) -> dict[str, Any]:
+    body = args.body
+    assert isinstance(body, PublishWorkflowBody)
     with _concurrent_publish_as_conflict():
         workflow, version = await context.registry.publish(
             body.id, body.name, body.format, body.source, body.make_latest, context.clock()
         )
-    return json_response(version_to_rest(version, workflow.latest_version, with_source=False))
+    return version_to_rest(version, workflow.latest_version, with_source=False)
 
 
-@router.get("/{workflow_id}", response_model=Workflow, summary="Retrieve a workflow.")
-async def retrieve(workflow_id: str, context: AdminContext) -> Response:
+async def retrieve(context: AppContext, args: Args) -> dict[str, Any]:
+    workflow_id = args.path["workflow_id"]
     if workflow_id == DEFAULT_WORKFLOW_ID:
-        return json_response(_default_workflow())
-    return json_response(workflow_to_rest(await _get(context, workflow_id)))
+        return _default_workflow()
+    return workflow_to_rest(await _get(context, workflow_id))
 
 
-@router.get("/{workflow_id}/versions", response_model=ListPage[WorkflowVersion], summary="List versions.")
-async def list_versions(workflow_id: str, context: AdminContext, paging: Paging) -> Response:
+async def list_versions(context: AppContext, args: Args) -> dict[str, Any]:
+    workflow_id, query = args.path["workflow_id"], args.query
     if workflow_id == DEFAULT_WORKFLOW_ID:
-        return json_response(list_body([_default_version(context)], False))
+        return list_body([_default_version(context)], False)
     workflow = await _get(context, workflow_id)
-    check_cursor(paging, VERSION_PREFIX)
+    check_cursor(query, VERSION_PREFIX)
     page = await _store(context).list_versions(
-        workflow_id, after=paging.after, before=paging.before, limit=paging.limit, order=paging.order
+        workflow_id, after=query["after"], before=query["before"], limit=query["limit"], order=query["order"]
     )
-    data = [version_to_rest(v, workflow.latest_version, with_source=False) for v in page.data]
-    return json_response(list_body(data, page.has_more))
+    return list_body([version_to_rest(v, workflow.latest_version, with_source=False) for v in page.data], page.has_more)
 
 
-@router.post("/{workflow_id}/versions", response_model=WorkflowVersion, summary="Publish a new version.")
-async def publish_version(workflow_id: str, request: Request, context: AdminContext) -> Response:
-    body = parse_model(PublishVersionBody, await read_json(request, context.settings.max_body_bytes))
+async def publish_version(context: AppContext, args: Args) -> dict[str, Any]:
+    workflow_id, body = args.path["workflow_id"], args.body
+    assert isinstance(body, PublishVersionBody)
     await _get(context, workflow_id)
     with _concurrent_publish_as_conflict():
         workflow, version = await context.registry.publish(
             workflow_id, None, body.format, body.source, body.make_latest, context.clock()
         )
-    return json_response(version_to_rest(version, workflow.latest_version, with_source=False))
+    return version_to_rest(version, workflow.latest_version, with_source=False)
 
 
-@router.get("/{workflow_id}/versions/{version}", response_model=WorkflowVersion, summary="Retrieve a version.")
-async def retrieve_version(workflow_id: str, version: str, context: AdminContext) -> Response:
+def _no_version(workflow_id: str, version: str) -> NotFound:
+    return NotFound(
+        f"Workflow '{workflow_id}' has no version '{version}'.", param="version", code="workflow_version_not_found"
+    )
+
+
+async def retrieve_version(context: AppContext, args: Args) -> dict[str, Any]:
+    workflow_id, version = args.path["workflow_id"], args.path["version"]
     if workflow_id == DEFAULT_WORKFLOW_ID and version == DEFAULT_VERSION:
-        return json_response(_default_version(context))
+        return _default_version(context)
     workflow = await _get(context, workflow_id)
     record = await _store(context).get_version(workflow_id, int(version)) if version.isdigit() else None
     if record is None:
-        raise NotFound(
-            f"Workflow '{workflow_id}' has no version '{version}'.",
-            param="version",
-            code="workflow_version_not_found",
-        )
-    return json_response(version_to_rest(record, workflow.latest_version, with_source=True))
+        raise _no_version(workflow_id, version)
+    return version_to_rest(record, workflow.latest_version, with_source=True)
 
 
-@router.post("/{workflow_id}/latest", response_model=Workflow, summary="Choose which version is latest.")
-async def set_latest(workflow_id: str, request: Request, context: AdminContext) -> Response:
-    body = parse_model(SetLatestBody, await read_json(request, context.settings.max_body_bytes))
+async def set_latest(context: AppContext, args: Args) -> dict[str, Any]:
+    workflow_id, body = args.path["workflow_id"], args.body
+    assert isinstance(body, SetLatestBody)
     await _get(context, workflow_id)
     version = await _store(context).get_version(workflow_id, int(body.version)) if body.version.isdigit() else None
     if version is None:
-        raise NotFound(
-            f"Workflow '{workflow_id}' has no version '{body.version}'.",
-            param="version",
-            code="workflow_version_not_found",
-        )
+        raise _no_version(workflow_id, body.version)
     updated = await _store(context).update_workflow(workflow_id, context.clock(), latest_version=version.version)
     assert updated is not None
-    return json_response(workflow_to_rest(updated))
+    return workflow_to_rest(updated)
 
 
-@router.post("/{workflow_id}/archive", response_model=Workflow, summary="Archive: no new sessions may use it.")
-async def archive(workflow_id: str, context: AdminContext) -> Response:
+async def archive(context: AppContext, args: Args) -> dict[str, Any]:
+    workflow_id = args.path["workflow_id"]
     if workflow_id == DEFAULT_WORKFLOW_ID:
         raise NotFound("The built-in workflow 'default' cannot be archived.", param="workflow_id")
     current = await _get(context, workflow_id)
     now = context.clock()
     updated = await _store(context).update_workflow(workflow_id, now, archived_at=current.archived_at or now)
     assert updated is not None
-    return json_response(workflow_to_rest(updated))
+    return workflow_to_rest(updated)
+
+
+_PATH = "/v1/chatkit/workflows"
+_ONE = _PATH + "/{workflow_id}"
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        _PATH,
+        list_workflows,
+        ListPage[Workflow],
+        "List workflows (the built-in one first).",
+        query=WorkflowListQuery,
+    ),
+    Endpoint(
+        "POST",
+        _PATH,
+        publish,
+        WorkflowVersion,
+        "Publish a workflow's next version (creating it).",
+        body=PublishWorkflowBody,
+    ),
+    Endpoint("GET", _ONE, retrieve, Workflow, "Retrieve a workflow."),
+    Endpoint("GET", _ONE + "/versions", list_versions, ListPage[WorkflowVersion], "List versions.", query=ListParams),
+    Endpoint(
+        "POST", _ONE + "/versions", publish_version, WorkflowVersion, "Publish a new version.", body=PublishVersionBody
+    ),
+    Endpoint("GET", _ONE + "/versions/{version}", retrieve_version, WorkflowVersion, "Retrieve a version."),
+    Endpoint("POST", _ONE + "/latest", set_latest, Workflow, "Choose which version is latest.", body=SetLatestBody),
+    Endpoint("POST", _ONE + "/archive", archive, Workflow, "Archive: no new sessions may use it."),
+]

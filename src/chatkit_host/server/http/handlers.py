@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +13,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from chatkit_host.server.errors import APIError, error_body, render
-from chatkit_host.server.http.plumbing import param_path
+from chatkit_host.server.http.inputs import param_path
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,8 @@ async def handle_unexpected(_request: Request, exc: Exception) -> Response:
     return _response(error_body("The server had an error while processing your request.", "server_error"), 500)
 
 
-EXCEPTION_HANDLERS = {
+#: For ``FastAPI(exception_handlers=...)``.
+EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]] = {
     APIError: handle_api_error,
     RequestValidationError: handle_validation_error,
     HTTPException: handle_http_exception,

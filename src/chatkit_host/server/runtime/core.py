@@ -50,7 +50,7 @@ from pydantic import TypeAdapter, ValidationError
 from chatkit_host.server import ids
 from chatkit_host.server.attachments.storage import delete_thread_with_files
 from chatkit_host.server.errors import BadRequest, ThreadInputRefused
-from chatkit_host.server.http.plumbing import validation_to_bad_request
+from chatkit_host.server.http.inputs import validation_to_bad_request
 from chatkit_host.server.runtime import uploads
 from chatkit_host.server.runtime.convert import (
     item_from_record,

@@ -18,7 +18,8 @@ from starlette.types import Message
 
 from chatkit_host.server.context import AppContext
 from chatkit_host.server.errors import AuthenticationFailed, BadRequest, RateLimited
-from chatkit_host.server.http.plumbing import bearer_token, get_context, read_body
+from chatkit_host.server.http.asgi import get_context, read_body
+from chatkit_host.server.http.auth import bearer_token
 from chatkit_host.server.runtime import uploads
 from chatkit_host.server.runtime.auth import session_by_id, session_for_secret
 from chatkit_host.server.runtime.core import JSONResult, process

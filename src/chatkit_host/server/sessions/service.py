@@ -1,11 +1,9 @@
-"""Creating, cancelling and showing ChatKit sessions; shared by the REST API and the playground."""
+"""Creating ChatKit sessions (every default resolved); shared by the REST API and the playground."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chatkit_host.server import ids
-from chatkit_host.server.credentials import CLIENT_SECRET_PREFIX, hash_secret, new_client_secret
+from chatkit_host.server.credentials import hash_secret, new_client_secret
 from chatkit_host.server.store import SessionRecord, Store
 from chatkit_host.server.workflows.registry import WorkflowRegistry
 from chatkit_host.types.sessions import MAX_EXPIRY_SECONDS, CreateSessionBody
@@ -14,9 +12,6 @@ DEFAULT_EXPIRY_SECONDS = MAX_EXPIRY_SECONDS
 DEFAULT_REQUESTS_PER_MINUTE = 10
 DEFAULT_MAX_FILE_SIZE_MB = 512
 DEFAULT_MAX_FILES = 10
-
-#: Shown instead of the secret after creation: only its hash is stored, so it cannot be shown again.
-REDACTED_SECRET = CLIENT_SECRET_PREFIX + "redacted"
 
 
 async def create_session(
@@ -53,32 +48,3 @@ async def create_session(
     )
     await store.create_session(record)
     return record, secret
-
-
-def session_to_rest(record: SessionRecord, now: float, client_secret: str | None = None) -> dict[str, Any]:
-    """The ``chatkit.session`` object; the secret itself appears only in the answer to create."""
-    return {
-        "id": record.id,
-        "object": "chatkit.session",
-        "expires_at": int(record.expires_at),
-        "client_secret": client_secret or REDACTED_SECRET,
-        "workflow": {
-            "id": record.workflow_id,
-            "version": record.workflow_version,
-            "state_variables": record.state_variables,
-            "tracing": {"enabled": record.tracing_enabled},
-        },
-        "user": record.user,
-        "rate_limits": {"max_requests_per_1_minute": record.max_requests_per_1_minute},
-        "max_requests_per_1_minute": record.max_requests_per_1_minute,
-        "status": record.status(now),
-        "chatkit_configuration": {
-            "automatic_thread_titling": {"enabled": record.titling_enabled},
-            "file_upload": {
-                "enabled": record.upload_enabled,
-                "max_file_size": record.max_file_size_mb,
-                "max_files": record.max_files,
-            },
-            "history": {"enabled": record.history_enabled, "recent_threads": record.recent_threads},
-        },
-    }

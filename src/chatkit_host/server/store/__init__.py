@@ -11,9 +11,11 @@ from chatkit_host.server.store.records import (
     SessionRecord,
     ThreadRecord,
 )
+from chatkit_host.server.store.statements import THREAD_ROW_COLUMNS
 from chatkit_host.server.store.store import Store
 
 __all__ = [
+    "THREAD_ROW_COLUMNS",
     "AttachmentRecord",
     "AttachmentUnavailable",
     "FeedbackRecord",

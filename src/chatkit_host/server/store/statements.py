@@ -22,11 +22,10 @@ from chatkit_host.server.store.records import ItemRecord, Order, ThreadRecord
 
 THREAD_COLUMNS = [c for c in schema.threads.c]
 ITEM_COLUMNS = [c for c in schema.items.c]
-#: The columns ``Store.list_threads_as`` selects and passes to its projection, in this order: a list page
-#: reads only these (fewer columns is most of what a SQLite page read costs).
-PROJECTED_COLUMNS = [
-    schema.threads.c[name] for name in ("id", "created_at", "title", "status", "status_reason", "user")
-]
+#: The columns of the rows ``Store.list_thread_rows`` returns, in row order: a list page reads only these
+#: (fewer columns is most of what a SQLite page read costs). Callers find a column by its name here.
+THREAD_ROW_COLUMNS = ("id", "created_at", "title", "status", "status_reason", "user")
+PROJECTED_COLUMNS = [schema.threads.c[name] for name in THREAD_ROW_COLUMNS]
 
 _THREAD_CHANGES = ("title", "status", "status_reason", "updated_at", "metadata")
 _ITEM_CHANGES = ("type", "data")

@@ -8,11 +8,11 @@ records back. Hot statements are built in ``statements.py``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
 from functools import partial
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
@@ -41,9 +41,6 @@ from chatkit_host.server.store.statements import (
     upsert_clause,
     upserts,
 )
-
-#: What ``Store.list_threads_as`` projects each row to.
-P = TypeVar("P")
 
 
 def _session(row: Row[Any] | Sequence[Any]) -> SessionRecord:
@@ -185,20 +182,13 @@ class Store:
         data, has_more = await self._threads_rows(False, user, after, before, limit, order, session_id, min_id)
         return Page([_thread(r) for r in data], has_more)
 
-    async def list_threads_as(
-        self,
-        project: Callable[[str, float, str | None, str, str | None, str], P],
-        *,
-        user: str | None,
-        after: str | None,
-        before: str | None,
-        limit: int,
-        order: Order,
-    ) -> Page[P]:
-        """:meth:`list_threads` with each row passed straight to ``project(id, created_at, title, status,
-        status_reason, user)``: a list page needs no record (nor its metadata decoded) on the way to JSON."""
+    async def list_thread_rows(
+        self, *, user: str | None, after: str | None, before: str | None, limit: int, order: Order
+    ) -> Page[Sequence[Any]]:
+        """:meth:`list_threads` as plain rows of ``THREAD_ROW_COLUMNS``: a list page needs no record (nor its
+        metadata decoded) on the way to JSON."""
         data, has_more = await self._threads_rows(True, user, after, before, limit, order, None, None)
-        return Page([project(*row) for row in data], has_more)
+        return Page(data, has_more)
 
     async def _threads_rows(
         self,

@@ -101,7 +101,16 @@ class HostModel(Model):
         name = (run.model_override if run else None) or self.name or self.router.default_model
         return name, self.router.resolve(name)
 
-    def _record(self, name: str, started: float, input_tokens: int, output_tokens: int, error: str | None) -> None:
+    def _record(
+        self,
+        name: str,
+        started: float,
+        input_tokens: int,
+        output_tokens: int,
+        error: str | None,
+        prompt: tuple[str | None, str | list[TResponseInputItem]],
+        output: list[Any] | None,
+    ) -> None:
         run = current_run()
         if run is None:
             return
@@ -117,6 +126,10 @@ class HostModel(Model):
                 output_tokens=output_tokens,
                 error=error,
                 api=self.router.api if not self.router.offline else OFFLINE_MODEL,
+                # What the model was sent and answered, for the span detail (cut to size in tracing.py).
+                instructions=prompt[0],
+                input=prompt[1],
+                output=output,
             )
 
     async def get_response(
@@ -154,10 +167,11 @@ class HostModel(Model):
             return await collect_response(events, run.live)
         name, model = self._target()
         started = time.time()
+        sent = _with_history(input)
         try:
             response = await model.get_response(
                 system_instructions,
-                _with_history(input),
+                sent,
                 model_settings,
                 tools,
                 output_schema,
@@ -168,9 +182,12 @@ class HostModel(Model):
                 prompt=prompt,
             )
         except Exception as exc:
-            self._record(name, started, 0, 0, f"{type(exc).__name__}: {exc}")
+            self._record(name, started, 0, 0, f"{type(exc).__name__}: {exc}", (system_instructions, sent), None)
             raise
-        self._record(name, started, response.usage.input_tokens, response.usage.output_tokens, None)
+        usage = response.usage
+        self._record(
+            name, started, usage.input_tokens, usage.output_tokens, None, (system_instructions, sent), response.output
+        )
         return response
 
     async def stream_response(
@@ -190,10 +207,12 @@ class HostModel(Model):
         name, model = self._target()
         started = time.time()
         input_tokens = output_tokens = 0
+        sent = _with_history(input)
+        output: list[Any] | None = None
         try:
             async for event in model.stream_response(
                 system_instructions,
-                _with_history(input),
+                sent,
                 model_settings,
                 tools,
                 output_schema,
@@ -203,11 +222,14 @@ class HostModel(Model):
                 conversation_id=conversation_id,
                 prompt=prompt,
             ):
-                if event.type == "response.completed" and event.response.usage is not None:
-                    input_tokens = event.response.usage.input_tokens
-                    output_tokens = event.response.usage.output_tokens
+                if event.type == "response.completed":
+                    output = list(event.response.output)
+                    if event.response.usage is not None:
+                        input_tokens = event.response.usage.input_tokens
+                        output_tokens = event.response.usage.output_tokens
                 yield event
         except Exception as exc:
-            self._record(name, started, input_tokens, output_tokens, f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            self._record(name, started, input_tokens, output_tokens, error, (system_instructions, sent), output)
             raise
-        self._record(name, started, input_tokens, output_tokens, None)
+        self._record(name, started, input_tokens, output_tokens, None, (system_instructions, sent), output)

@@ -53,10 +53,16 @@ from chatkit_host.server.turn import Turn
 from chatkit_host.server.workflows.history import user_text
 
 OFFLINE_MODEL = "offline"
-_NOTICE = (
-    "[offline stand-in model] No language model is configured on this server, so this is a placeholder, "
-    "not a real answer. Configure an OpenAI key or an OpenAI-compatible endpoint to get real replies."
+#: How every offline reply starts, from both stand-ins (one wording, F22); then ``You said: <the message>``.
+INTRO = (
+    "[offline stand-in model] No language model is configured on this server, so this is an echo, not a real "
+    "answer; set OPENAI_API_KEY or CHATKIT_HOST_OPENAI_BASE_URL for real replies."
 )
+
+
+def echo_reply(said: str) -> str:
+    """The offline reply to ``said`` (whitespace collapsed, as the responder streams it word by word)."""
+    return f"{INTRO} You said: {' '.join(said.split()) or '(nothing)'}"
 
 
 def _latest_user_text(input: str | list[TResponseInputItem]) -> str:
@@ -126,9 +132,7 @@ class OfflineModel(Model):
         if output_schema is not None and not output_schema.is_plain_text():
             value = example_for_schema(output_schema.json_schema())
             return orjson.dumps(value).decode()
-        said = _latest_user_text(input).strip()
-        echo = f' You wrote: "{said[:200]}"' if said else ""
-        return _NOTICE + echo
+        return echo_reply(_latest_user_text(input)[:200])
 
     def _response(self, text: str, input: str | list[TResponseInputItem]) -> Response:
         message = ResponseOutputMessage(
@@ -246,9 +250,6 @@ class OfflineModel(Model):
         yield ResponseCompletedEvent(type="response.completed", response=final, sequence_number=next(seq))
 
 
-INTRO = "I am chatkit-host's offline stand-in model: no language model is configured, so I can only echo you."
-
-
 class OfflineResponder:
     """Echoes the user's words after a one-line notice.
 
@@ -261,8 +262,8 @@ class OfflineResponder:
         self.repeat = repeat
 
     def _words(self, turn: Turn) -> list[str]:
-        said = user_text(turn.input) or "(nothing)"
-        words = [*INTRO.split(" "), "You", "said:", *said.split()]
+        said = user_text(turn.input) or ""
+        words = echo_reply(said).split(" ")
         for _ in range(self.repeat - 1):
             words += said.split() or ["(nothing)"]
         return words

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, insert, select, update
 
 from chatkit_host.server import ids
 from chatkit_host.server.store import schema
@@ -28,6 +28,19 @@ _USAGE_KEYS = {
 
 def _workflow(row: Row[Any]) -> WorkflowRecord:
     return WorkflowRecord(**dict(row._mapping))
+
+
+_WORKFLOW_COLUMNS = tuple(c.name for c in schema.workflows.columns)
+_VERSION_COLUMNS = tuple(c.name for c in schema.workflow_versions.columns)
+
+
+def _workflow_by_id() -> Select[Any]:
+    return select(schema.workflows).where(schema.workflows.c.id == bindparam("workflow_id"))
+
+
+def _version_by_number() -> Select[Any]:
+    v = schema.workflow_versions
+    return select(v).where(v.c.workflow_id == bindparam("workflow_id"), v.c.version == bindparam("version"))
 
 
 def _version(row: Row[Any]) -> VersionRecord:
@@ -113,8 +126,11 @@ class WorkflowStore:
         return await self.db.transaction(add_version)
 
     async def get_workflow(self, workflow_id: str) -> WorkflowRecord | None:
-        rows = await self.db.read(select(schema.workflows).where(schema.workflows.c.id == workflow_id))
-        return _workflow(rows[0]) if rows else None
+        # Every turn of an unpinned session reads its workflow's latest version number: the hot read path (on
+        # SQLite that is ~20 µs on the loop instead of a SQLAlchemy round trip through aiosqlite's thread, which was
+        # a quarter of the server's CPU per 5-token turn in bench/real_path.py).
+        rows = await self.db.fetch("workflow by id", _workflow_by_id, {"workflow_id": workflow_id})
+        return WorkflowRecord(**dict(zip(_WORKFLOW_COLUMNS, rows[0], strict=True))) if rows else None
 
     async def list_workflows(
         self, *, after: str | None, before: str | None, limit: int, order: Order, include_archived: bool
@@ -128,9 +144,13 @@ class WorkflowStore:
         return Page([_workflow(r) for r in data], has_more)
 
     async def get_version(self, workflow_id: str, version: int) -> VersionRecord | None:
-        v = schema.workflow_versions
-        rows = await self.db.read(select(v).where(v.c.workflow_id == workflow_id, v.c.version == version))
-        return _version(rows[0]) if rows else None
+        values = {"workflow_id": workflow_id, "version": version}
+        rows = await self.db.fetch("workflow version", _version_by_number, values)
+        if not rows:
+            return None
+        found = dict(zip(_VERSION_COLUMNS, rows[0], strict=True))
+        found["summary"] = orjson.loads(found["summary"])
+        return VersionRecord(**found)
 
     async def latest_version_with_sha(self, workflow_id: str, sha256: str) -> VersionRecord | None:
         v = schema.workflow_versions
@@ -203,6 +223,20 @@ class WorkflowStore:
         query, reversed_ = keyset(query, t.c.id, order=order, after=after, before=before, limit=limit)
         data, has_more = finish(list(await self.db.read(query)), limit, reversed_)
         return Page([TraceRecord(**dict(r._mapping)) for r in data], has_more)
+
+    async def usage_since(
+        self, group_by: str, filters: dict[str, str], since: float, limit: int
+    ) -> list[dict[str, Any]]:
+        """The usage records since ``since`` with their group key, newest first, at most ``limit`` (for series)."""
+        u = schema.usage_records
+        keys = _USAGE_KEYS[group_by]
+        query = select(u.c.created_at, *keys, u.c.input_tokens, u.c.output_tokens).where(
+            u.c.created_at >= since, *(k.isnot(None) for k in keys)
+        )
+        for name, value in filters.items():
+            query = query.where(u.c[name] == value)
+        query = query.order_by(u.c.created_at.desc()).limit(limit)
+        return [dict(r._mapping) for r in await self.db.read(query)]
 
     async def usage(self, group_by: str, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
         """Usage summed per group key, largest total first."""

@@ -1,8 +1,12 @@
-// The admin console: the admin key is typed in, kept in sessionStorage, and sent only to this server.
+// The admin console: the admin key is typed in (or carried once in the URL fragment), kept in sessionStorage,
+// and sent only to this server (admin-key.js). Every view has a URL: `#VIEW[/ID][?FILTERS]`, e.g.
+// `#traces/trace_...`, `#threads/cthr_...`, `#threads?user=alice`, `#usage?group_by=user&bucket=day`, so a
+// reload, the back button and a pasted link all come back to the same place.
+import { adminApi, adminKey, forgetAdminKey, setAdminKey, takeKeyFromFragment } from "./admin-key.js";
+import { parseRoute, routeHash } from "./admin/dom.js";
 import { applyTheme, initialTheme } from "./theme.js";
 import { VIEWS } from "./admin/views.js";
 
-const KEY = "chatkit-host.admin-key";
 const login = document.getElementById("login");
 const consoleBox = document.getElementById("console");
 const view = document.getElementById("view");
@@ -11,33 +15,12 @@ const loginError = document.getElementById("login-error");
 const logout = document.getElementById("logout");
 const themeToggle = document.getElementById("theme-toggle");
 let theme = initialTheme();
-let current = "sessions";
-
-export class AdminApiError extends Error {
-  constructor(message, status, code) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** Calls the admin REST API with the key from this tab's sessionStorage. */
-async function api(path, { method = "GET", body } = {}) {
-  const key = sessionStorage.getItem(KEY);
-  const headers = { Authorization: `Bearer ${key}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const payload = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = payload.error || {};
-    throw new AdminApiError(error.message || `HTTP ${response.status}`, response.status, error.code);
-  }
-  return payload;
-}
+/** The route on screen and what its view answered: `open(id)` shows another detail without reloading the list. */
+let shown = null;
 
 function showError(error) {
   if (error && error.status === 401) {
-    sessionStorage.removeItem(KEY);
+    forgetAdminKey();
     showLogin("The admin key was refused. Type it again.");
     return;
   }
@@ -45,14 +28,42 @@ function showError(error) {
   errorBox.hidden = !error;
 }
 
-async function show(name) {
-  current = name;
-  for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-selected", String(tab.dataset.view === name));
+/**
+ * Goes to a route: a new history entry, and the `hashchange` that follows renders it. `reload` draws the list
+ * again even when only the detail changes (after a delete).
+ */
+function navigate(name, id = null, params = {}, { reload = false } = {}) {
+  const hash = routeHash(name, id, params);
+  if (reload) shown = null;
+  if (window.location.hash === hash) render();
+  else window.location.hash = hash;
+}
+
+async function render() {
+  const route = parseRoute(window.location.hash);
+  if (!VIEWS[route.view]) route.view = "sessions";
+  for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-selected", String(tab.dataset.view === route.view));
   showError(null);
-  view.replaceChildren();
-  view.dataset.view = name;
+  const sameList = shown && shown.route.view === route.view && shown.route.query === route.query;
+  if (sameList && shown.handle && shown.handle.open) {
+    shown.route = route;
+    try {
+      await shown.handle.open(route.id);
+    } catch (error) {
+      showError(error);
+    }
+    return;
+  }
+  // A fresh container per render: a slow view that finishes after the next one started draws into a node
+  // that is no longer on the page.
+  const root = document.createElement("div");
+  view.replaceChildren(root);
+  view.dataset.view = route.view;
+  shown = { route, handle: null };
+  const ctx = { api: adminApi, showError, navigate, refresh: () => ((shown = null), render()) };
   try {
-    await VIEWS[name](view, { api, showError, refresh: () => show(current) });
+    const handle = await VIEWS[route.view](root, ctx, route);
+    if (shown && shown.route === route) shown.handle = handle || null;
   } catch (error) {
     showError(error);
   }
@@ -69,41 +80,42 @@ function showLogin(message) {
 
 async function open() {
   try {
-    await api("/v1/chatkit/sessions?limit=1");
+    await adminApi("/v1/chatkit/sessions?limit=1");
   } catch (error) {
-    sessionStorage.removeItem(KEY);
+    forgetAdminKey();
     showLogin(error.status === 401 ? "That key was refused." : error.message);
     return;
   }
   login.hidden = true;
   consoleBox.hidden = false;
   logout.hidden = false;
-  await show(current);
+  shown = null;
+  await render();
 }
 
 login.addEventListener("submit", (event) => {
   event.preventDefault();
   const key = document.getElementById("admin-key").value.trim();
   if (!key) return;
-  sessionStorage.setItem(KEY, key);
+  setAdminKey(key);
   document.getElementById("admin-key").value = "";
   open();
 });
 
 logout.addEventListener("click", () => {
-  sessionStorage.removeItem(KEY);
+  forgetAdminKey();
   showLogin("");
 });
 
 for (const tab of document.querySelectorAll(".tab")) {
-  tab.addEventListener("click", () => show(tab.dataset.view));
+  tab.addEventListener("click", () => navigate(tab.dataset.view));
   tab.addEventListener("keydown", (event) => {
     const tabs = [...document.querySelectorAll(".tab")];
     const index = tabs.indexOf(tab);
     const next = event.key === "ArrowRight" ? tabs[(index + 1) % tabs.length] : event.key === "ArrowLeft" ? tabs[(index - 1 + tabs.length) % tabs.length] : null;
     if (next) {
       next.focus();
-      show(next.dataset.view);
+      navigate(next.dataset.view);
     }
   });
 }
@@ -113,8 +125,11 @@ themeToggle.addEventListener("click", () => {
   applyTheme(theme, themeToggle);
 });
 
+window.addEventListener("hashchange", () => {
+  if (!consoleBox.hidden) render();
+});
+
 applyTheme(theme, themeToggle);
-const hash = window.location.hash.replace("#", "");
-if (VIEWS[hash]) current = hash;
-if (sessionStorage.getItem(KEY)) open();
+takeKeyFromFragment();
+if (adminKey()) open();
 else showLogin("");

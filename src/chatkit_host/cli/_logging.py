@@ -1,0 +1,40 @@
+"""The server's log as ``serve`` writes it: one line per event at the default level, tracebacks at debug.
+
+A provider outage used to write two chained tracebacks per failed turn (the workflow and the title call,
+about 230 lines, F10). Here a record that carries an exception becomes one line, its message followed by the
+exception's type and text, unless the level is ``debug``, where the full traceback is kept. The formatter does
+the work rather than the call sites, so every ``logger.exception`` in the server gets the same treatment.
+Alembic's seven INFO lines per start (F9) are silenced the same way: they are shown at ``debug`` only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+FORMAT = "%(levelname)s %(name)s: %(message)s"
+#: Loggers that say nothing a person running the server needs unless they are debugging.
+QUIET_LOGGERS = ("alembic",)
+
+
+class OneLineFormatter(logging.Formatter):
+    """Formats a record with an exception as one line: ``message: Type: text (traceback at --log-level debug)``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not record.exc_info or record.exc_info[1] is None:
+            return super().format(record)
+        error = record.exc_info[1]
+        detail = f"{type(error).__name__}: {error}".replace("\n", " ").strip()
+        brief = logging.makeLogRecord(record.__dict__)
+        brief.msg, brief.args = f"{record.getMessage()}: {detail} (traceback at --log-level debug)", None
+        brief.exc_info, brief.exc_text, brief.stack_info = None, None, None
+        return super().format(brief).replace("\n", " ")
+
+
+def configure_logging(level: str) -> None:
+    """Set up the root logger for ``serve``; ``level`` is ``--log-level`` (debug keeps everything)."""
+    debug = logging.getLevelName(level.upper()) == logging.DEBUG
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(FORMAT) if debug else OneLineFormatter(FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
