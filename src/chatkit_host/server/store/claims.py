@@ -34,7 +34,8 @@ from sqlalchemy import Connection, and_, func, insert, literal, or_, select, upd
 from sqlalchemy import delete as delete_from
 
 from chatkit_host.server.store import schema
-from chatkit_host.server.store.records import AttachmentRecord
+from chatkit_host.server.store.records import AttachmentRecord, ItemRecord, ThreadRecord
+from chatkit_host.server.store.statements import thread_values, upsert_clause
 
 #: A claim older than this (seconds) is taken to be a dead process's and may be taken over. Generous: a legitimate
 #: 512 MB upload at 1 MB/s takes under 9 minutes, and the body read timeout ends a stalled one long before.
@@ -115,3 +116,25 @@ def send_attachments(conn: Connection, attachments: Sequence[AttachmentRecord]) 
         where: Any = and_(table.c.id == record.id, table.c.storage_key.is_not(None), mine)
         if conn.execute(update(table).where(where).values(thread_id=record.thread_id)).rowcount != 1:
             raise AttachmentUnavailable(record.id)
+
+
+def save_message(
+    conn: Connection,
+    dialect: str,
+    thread: ThreadRecord | None,
+    attachments: Sequence[AttachmentRecord],
+    items: Sequence[ItemRecord],
+    *,
+    touch_thread_at: float | None,
+) -> None:
+    """``Store.save_records`` with attachments: the thread, the attachments sent into it and the items, or nothing.
+
+    The thread goes first (an attachment's ``thread_id`` references it); a failed claim rolls everything back."""
+    if thread is not None:
+        conn.execute(upsert_clause(dialect, schema.threads, thread_values(thread)))
+    send_attachments(conn, attachments)
+    for item in items:
+        conn.execute(upsert_clause(dialect, schema.items, item.__dict__))
+    if touch_thread_at is not None and items:
+        threads = schema.threads
+        conn.execute(update(threads).where(threads.c.id == items[0].thread_id).values(updated_at=touch_thread_at))

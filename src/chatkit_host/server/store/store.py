@@ -36,9 +36,7 @@ from chatkit_host.server.store.statements import (
     json_or_none,
     session_by_secret_hash,
     thread_by_id,
-    thread_values,
     threads_page,
-    upsert_clause,
     upserts,
 )
 
@@ -295,20 +293,15 @@ class Store:
                 return
             await self.db.write(upserts(self.db, thread, items, touch_thread_at))
             return
-        dialect = self.db.dialect
-
-        def save(conn: Connection) -> None:
-            if thread is not None:
-                conn.execute(upsert_clause(dialect, schema.threads, thread_values(thread)))
-            claims.send_attachments(conn, attachments)
-            for item in items:
-                conn.execute(upsert_clause(dialect, schema.items, item.__dict__))
-            if touch_thread_at is not None and items:
-                threads = schema.threads
-                touched = update(threads).where(threads.c.id == items[0].thread_id)
-                conn.execute(touched.values(updated_at=touch_thread_at))
-
-        await self.db.transaction(save)
+        work = partial(
+            claims.save_message,
+            dialect=self.db.dialect,
+            thread=thread,
+            attachments=attachments,
+            items=items,
+            touch_thread_at=touch_thread_at,
+        )
+        await self.db.transaction(work)
 
     async def delete_item(self, thread_id: str, item_id: str) -> None:
         table = schema.items
