@@ -155,7 +155,7 @@ def test_concurrent_sweeps_remove_each_attachment_once(server: RunningServer) ->
                     storage_key=key,
                     created_at=time.time() - 3600,
                 )
-                await stores[0].save_attachment(record)
+                assert await stores[0].add_attachment(record, max_files=100)
                 backlog.append(record)
             cutoff = time.time() - 60
             counts = await asyncio.gather(*(sweep(s, files, cutoff, batch=7) for s in stores))

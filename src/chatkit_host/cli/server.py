@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -104,7 +104,7 @@ def serve(
         workflow_paths=workflow_paths or None,
         workers=workers or os.cpu_count() or 1,
     )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     keys = load_admin_keys(settings.api_keys, settings.data_dir)
     base_url = client_base_url(host, port)
     for line in key_lines(keys, base_url, DEFAULT_BASE_URL):
@@ -115,11 +115,21 @@ def serve(
     playground = f"{base_url}/#key={keys.created_key}" if keys.created_key else f"{base_url}/"
     click.echo(f"Chat UI: {playground}   Admin console: {base_url}/admin   API: {base_url}/v1")
     click.echo(model_line(settings))
+    from chatkit_host.cli.access_log import log_config
+    from chatkit_host.cli.timeouts import MAX_HEAD_BYTES, READ_TIMEOUT_VARIABLE, TimedHttpToolsProtocol
     from chatkit_host.server.app import WORKER_SETTINGS_VARIABLE, create_app  # the web stack loads only here
 
+    os.environ[READ_TIMEOUT_VARIABLE] = str(settings.read_timeout_seconds)  # the protocol of every worker reads it
+    limits: dict[str, Any] = {
+        "http": TimedHttpToolsProtocol,  # header and body read timeouts (cli/timeouts.py)
+        "timeout_keep_alive": 5,
+        "limit_concurrency": settings.max_connections,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+        "log_config": log_config(),  # the access log without URL signatures
+    }
     if settings.workers == 1:
         # Migrations run in the app's lifespan, once, before it serves.
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True, **limits)
         return
     # Several processes: start the app's lifespan once here first, so that migrations run and --workflow files are
     # published exactly once; each worker's own start then finds the schema and the workflows up to date.
@@ -134,7 +144,22 @@ def serve(
         port=port,
         log_level=log_level,
         proxy_headers=True,
+        **limits,
     )
+
+
+def private_data_dir(path: Path) -> None:
+    """Create the data directory readable by this user only (0700), and keep what the server creates private.
+
+    The directory holds the database, uploads, the rate-limit file and the admin key: other local users must
+    not read them. 0700 on the directory shuts them out of everything in it, also files an older version made
+    0644; the umask (0077, for this process and its workers) makes each new file 0600 and directory 0700,
+    including those SQLite and Starlette's upload spooling create, which take no mode from us.
+    """
+    os.umask(0o077)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
 
 
 async def _start_once(app: FastLane) -> None:
@@ -153,12 +178,16 @@ def db() -> None:
 @_data_dir_option
 def db_upgrade(database_url: str | None, data_dir: Path | None) -> None:
     """Apply all migrations (also done on every `serve`)."""
+    from sqlalchemy.engine import make_url
+
     from chatkit_host.server.store.migrate import upgrade_sync  # SQLAlchemy and Alembic load only for this command
 
     settings = Settings.from_env(data_dir=data_dir, database_url=database_url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     upgrade_sync(settings.resolved_database_url)
-    click.echo(f"Database at head: {settings.resolved_database_url}")
+    # The URL as given may carry a password; the terminal (and CI logs) must not.
+    shown = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    click.echo(f"Database at head: {shown}")
 
 
 @db.command("gc")

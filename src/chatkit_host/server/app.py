@@ -18,6 +18,7 @@ from chatkit_host.server.context import AppContext
 from chatkit_host.server.credentials import AdminKeys, load_admin_keys
 from chatkit_host.server.http.endpoints import FastLane, endpoint_router
 from chatkit_host.server.http.handlers import EXCEPTION_HANDLERS
+from chatkit_host.server.http.last_resort import AnswerUnexpectedErrors
 from chatkit_host.server.runtime import routes as runtime_routes
 from chatkit_host.server.runtime.cors import RuntimeCORS
 from chatkit_host.server.sessions.ratelimit import make_rate_limiter
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # database, uploads, keys: private
         url = settings.resolved_database_url
         await upgrade(url)
         store = Store.open(url)
@@ -85,7 +86,8 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
         description="Self-hosted ChatKit: OpenAI's ChatKit REST API and runtime.",
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
-        docs_url="/docs",
+        # Swagger UI loads its scripts from a public CDN: only when asked for, so the server stays offline.
+        docs_url="/docs" if settings.api_docs else None,
         redoc_url=None,
         # FastAPI's native OpenTelemetry checks, per request, whether a provider is configured; chatkit-host
         # traces workflow runs itself, so the check is pure overhead on the hot routes.
@@ -94,5 +96,6 @@ def create_app(settings: Settings | None = None, *, responder: Responder | None 
     # The two edges, side by side: the REST API (the endpoint table, then the pages) and the ChatKit runtime.
     for router in [endpoint_router(ENDPOINTS), *ROUTERS, runtime_routes.router]:
         app.include_router(router)
+    app.add_middleware(AnswerUnexpectedErrors)  # inside CORS, so a 500 carries its headers too
     app.add_middleware(RuntimeCORS)
     return FastLane(app, ENDPOINTS)

@@ -49,6 +49,13 @@ class Settings:
     #: Processes serving this data directory on this machine (``serve --workers``). Above 1 and without
     #: ``redis_url``, their rate limits are shared through ``data_dir/ratelimit.db``.
     workers: int = 1
+    #: Longest wait, in seconds, for a request's headers (from the connection or the previous response) and for
+    #: each next piece of its body, before ``serve`` drops the connection: slow clients cannot hold connections.
+    read_timeout_seconds: float = 30.0
+    #: Connections (and requests in flight) one ``serve`` process holds at once; beyond it new requests get 503.
+    max_connections: int = 2048
+    #: Whether ``/docs`` serves Swagger UI, whose scripts load from a public CDN (off: the server works offline).
+    api_docs: bool = False
 
     @property
     def resolved_database_url(self) -> str:
@@ -120,4 +127,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHATKIT_HOST_ATTACHMENT_TTL_SECONDS": ("attachment_ttl_seconds", int),
     "CHATKIT_HOST_FILE_STORAGE": ("file_storage", _file_storage),
     "CHATKIT_HOST_WORKERS": ("workers", int),
+    "CHATKIT_HOST_READ_TIMEOUT_SECONDS": ("read_timeout_seconds", float),
+    "CHATKIT_HOST_MAX_CONNECTIONS": ("max_connections", int),
+    "CHATKIT_HOST_API_DOCS": ("api_docs", _flag),
 }

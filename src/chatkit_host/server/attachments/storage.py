@@ -76,11 +76,13 @@ class LocalFileStorage(FileStorage):
     async def save(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
         key = secrets.token_hex(16)
         final = self._path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        # Uploads are the users' files: readable by the server's user only, whatever the process umask.
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        final.parent.mkdir(exist_ok=True, mode=0o700)
         partial = final.with_suffix(".part")
         size = 0
         try:
-            with partial.open("wb") as handle:
+            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > max_bytes:

@@ -191,7 +191,8 @@ class FastLane:
     ``(method, route path)`` and :func:`answer`; everything else goes to the wrapped app untouched.
 
     What those layers do for a fast route is done here: API errors become their envelope, anything else is
-    logged, answered with the 500 envelope and re-raised to the server, as Starlette's server-error layer does.
+    logged and answered with the 500 envelope (not re-raised: the connection stays open, as ``last_resort.py``
+    does for the other routes).
     """
 
     def __init__(self, app: FastAPI, endpoints: Iterable[Endpoint]) -> None:
@@ -223,6 +224,6 @@ class FastLane:
             logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
             body = error_body("The server had an error while processing your request.", "server_error")
             await send_json(send, 500, body, head=head)
-            raise
+            return  # answered: not re-raised, so the server keeps the connection (see last_resort.py)
         else:
             await send_json(send, status, body, head=head)

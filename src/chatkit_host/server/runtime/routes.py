@@ -150,6 +150,7 @@ async def upload_direct(request: Request) -> Response:
     if not _is_multipart(request):
         raise BadRequest("Send the file as multipart/form-data in a field named 'file'.", param="file")
     req = _runtime_request(request, context, session)
+    await uploads.require_room(req)  # before Starlette spools the file; the insert decides the limit atomically
     async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
@@ -179,14 +180,19 @@ async def upload_two_phase(
     record = await load_attachment(context.store, session, attachment_id)
     _precheck_size(request, session)
     req = _runtime_request(request, context, session)
-    if _is_multipart(request):
-        async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise BadRequest("Missing the multipart field 'file'.", param="file", code="missing_required_parameter")
-            attachment = await uploads.receive(req, record, _chunks(upload))
-    else:
-        attachment = await uploads.receive(req, record, request.stream())
+    # The claim comes before the body is read (Starlette spools a multipart file first): of concurrent uploads
+    # of one attachment, only the one holding the claim reads and stores bytes.
+    async with uploads.claimed(req, record) as slot:
+        if _is_multipart(request):
+            async with _bounded(request, session).form(max_files=1, max_fields=10) as form:
+                upload = form.get("file")
+                if not isinstance(upload, UploadFile):
+                    raise BadRequest(
+                        "Missing the multipart field 'file'.", param="file", code="missing_required_parameter"
+                    )
+                attachment = await slot.receive(_chunks(upload))
+        else:
+            attachment = await slot.receive(request.stream())
     return Response(to_json(attachment), media_type="application/json")
 
 

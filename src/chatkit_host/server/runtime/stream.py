@@ -50,7 +50,9 @@ from chatkit_host.server.runtime.convert import (
 from chatkit_host.server.runtime.plan import Respond, RunAction, TurnPlan
 from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.sse import frame
+from chatkit_host.server.runtime.visibility import attachment_not_found
 from chatkit_host.server.sessions.watch import Watch
+from chatkit_host.server.store import AttachmentUnavailable
 from chatkit_host.server.store.records import HIDDEN_ITEM_TYPES
 from chatkit_host.server.turn import Turn
 from chatkit_host.server.workflows.history import user_text
@@ -144,12 +146,15 @@ class TurnStream:
             await store.delete_items_after(self.record.id, save.delete_after)
         items = [item_record(item) for item in (save.message, *save.items) if item is not None]
         if save.thread is not None or save.attachments or items:
-            await store.save_records(
-                thread=save.thread,
-                attachments=save.attachments,
-                items=items,
-                touch_thread_at=None if save.thread is not None or not items else self.req.now,
-            )
+            try:
+                await store.save_records(
+                    thread=save.thread,
+                    attachments=save.attachments,
+                    items=items,
+                    touch_thread_at=None if save.thread is not None or not items else self.req.now,
+                )
+            except AttachmentUnavailable as exc:  # sent into another thread, or deleted, since the plan was made
+                raise attachment_not_found(exc.attachment_id) from exc
         for item_id in save.deleted:
             await store.delete_item(self.record.id, item_id)
         if save.thread is not None:

@@ -11,6 +11,8 @@ its session expires or is cancelled, at most ten minutes after it was issued.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import hmac
@@ -31,7 +33,7 @@ from pydantic import AnyUrl
 from chatkit_host.server import ids
 from chatkit_host.server.attachments.gc import sendable
 from chatkit_host.server.attachments.storage import UploadTooLarge
-from chatkit_host.server.errors import BadRequest, PayloadTooLarge, PermissionDenied
+from chatkit_host.server.errors import BadRequest, Conflict, PayloadTooLarge, PermissionDenied
 from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.visibility import attachment_not_found, load_attachment
 from chatkit_host.server.store import AttachmentRecord, SessionRecord
@@ -110,12 +112,22 @@ def too_large(session: SessionRecord) -> PayloadTooLarge:
     )
 
 
-async def _require_room(req: RuntimeRequest) -> None:
+def _full(session: SessionRecord) -> BadRequest:
+    return BadRequest(
+        f"This ChatKit session may upload at most {session.max_files} files.", code="chatkit.max_files_exceeded"
+    )
+
+
+def _already_uploaded() -> BadRequest:
+    return BadRequest("This attachment was already uploaded.", param="attachment_id", code="already_uploaded")
+
+
+async def require_room(req: RuntimeRequest) -> None:
+    """Refuse early, before any bytes are read, when the session is full. Only a shortcut for the common case:
+    the limit itself is decided atomically when the attachment's row is inserted (``Store.add_attachment``)."""
     session = req.session
     if await req.context.store.count_session_attachments(session.id) >= session.max_files:
-        raise BadRequest(
-            f"This ChatKit session may upload at most {session.max_files} files.", code="chatkit.max_files_exceeded"
-        )
+        raise _full(session)
 
 
 def _new_record(req: RuntimeRequest, name: str, mime_type: str | None, declared_size: int) -> AttachmentRecord:
@@ -132,6 +144,11 @@ def _new_record(req: RuntimeRequest, name: str, mime_type: str | None, declared_
         storage_key=None,
         created_at=req.now,
     )
+
+
+async def _add(req: RuntimeRequest, record: AttachmentRecord) -> None:
+    if not await req.context.store.add_attachment(record, req.session.max_files):
+        raise _full(req.session)
 
 
 async def _save_bytes(req: RuntimeRequest, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
@@ -151,40 +168,106 @@ async def create(req: RuntimeRequest, params: AttachmentCreateParams) -> Attachm
         raise BadRequest("'size' must not be negative.", param="params.size", code="invalid_value")
     if params.size > session.max_file_size_mb * MB:
         raise too_large(session)
-    await _require_room(req)
     record = _new_record(req, params.name, params.mime_type, params.size)
-    await req.context.store.save_attachment(record)
+    await _add(req, record)
     return to_wire(req, record, with_upload=True)
 
 
-async def receive(req: RuntimeRequest, record: AttachmentRecord, chunks: AsyncIterator[bytes]) -> Attachment:
-    """Store the bytes of ``record``, counting what actually arrives against the session's limit."""
-    session = req.session
-    require_uploads(session)
+class UploadSlot:
+    """An attachment claimed for one upload (see :func:`claimed`): :meth:`receive` stores its bytes once."""
+
+    def __init__(self, req: RuntimeRequest, record: AttachmentRecord, claimed_at: float, *, direct: bool) -> None:
+        self.req = req
+        self.record = record
+        self.claimed_at = claimed_at
+        self.direct = direct
+        #: Set once the bytes are recorded on the attachment.
+        self.stored: AttachmentRecord | None = None
+        self._key: str | None = None
+
+    async def receive(self, chunks: AsyncIterator[bytes]) -> Attachment:
+        """Store the bytes, counting what actually arrives against the session's limit, and record them."""
+        store = self.req.context.store
+        self._key, size = await _save_bytes(self.req, chunks)
+        if not await store.finish_upload(self.record.id, self.claimed_at, size, self._key, direct=self.direct):
+            # Deleted meanwhile, or a stale claim taken over by another upload that finished first.
+            raise attachment_not_found(self.record.id)
+        declared = size if self.direct else self.record.declared_size
+        self.stored = dataclasses.replace(
+            self.record, size=size, storage_key=self._key, upload_started_at=None, declared_size=declared
+        )
+        return to_wire(self.req, self.stored)
+
+    async def abandon(self) -> None:
+        """After a failure: give the claim back and remove bytes that no attachment records."""
+        store, files = self.req.context.store, self.req.context.files
+        await store.release_upload(self.record.id, self.claimed_at)
+        if self._key is not None:
+            current = await store.get_attachment(self.record.id)
+            if current is None or current.storage_key != self._key:
+                await files.delete(self._key)
+
+
+@contextlib.asynccontextmanager
+async def claimed(req: RuntimeRequest, record: AttachmentRecord) -> AsyncIterator[UploadSlot]:
+    """Two-phase upload, phase two: claim ``record`` for this upload BEFORE any of its bytes are read.
+
+    The claim is a conditional update in the database (``Store.claim_upload``), so of any number of concurrent
+    uploads of one attachment, on any replica, one takes bytes and the others are refused at once. Leaving the
+    block without stored bytes (an error, a disconnect, a cancellation) gives the claim back.
+    """
+    require_uploads(req.session)
     if record.storage_key is not None:
-        raise BadRequest("This attachment was already uploaded.", param="attachment_id", code="already_uploaded")
-    key, size = await _save_bytes(req, chunks)
-    stored = dataclasses.replace(record, size=size, storage_key=key)
-    await req.context.store.save_attachment(stored)
-    return to_wire(req, stored)
+        raise _already_uploaded()
+    store = req.context.store
+    claimed_at = req.context.clock()
+    if not await store.claim_upload(record.id, claimed_at):
+        latest = await store.get_attachment(record.id)
+        if latest is None:
+            raise attachment_not_found(record.id)
+        if latest.storage_key is not None:
+            raise _already_uploaded()
+        raise Conflict(
+            "This attachment is being uploaded by another request.", param="attachment_id", code="upload_in_progress"
+        )
+    slot = UploadSlot(req, record, claimed_at, direct=False)
+    try:
+        yield slot
+    finally:
+        if slot.stored is None:
+            # Shielded: a cancelled upload (the client went away) must still give its claim back.
+            await asyncio.shield(slot.abandon())
 
 
 async def upload_direct(req: RuntimeRequest, name: str, mime_type: str, chunks: AsyncIterator[bytes]) -> Attachment:
-    """Direct strategy: the bytes arrive with the request that creates the attachment."""
+    """Direct strategy: the bytes arrive with the request that creates the attachment.
+
+    The row is inserted first, claimed for this upload, within the session's file limit (decided atomically),
+    so a full session takes no bytes; if the bytes then fail, the row goes again and nothing is left behind.
+    """
     require_uploads(req.session)
-    await _require_room(req)
-    # Bytes first: a refused upload leaves neither a file nor a row behind.
-    key, size = await _save_bytes(req, chunks)
-    stored = dataclasses.replace(_new_record(req, name, mime_type, declared_size=size), size=size, storage_key=key)
-    await req.context.store.save_attachment(stored)
-    return to_wire(req, stored)
+    claimed_at = req.context.clock()
+    record = dataclasses.replace(_new_record(req, name, mime_type, declared_size=0), upload_started_at=claimed_at)
+    await _add(req, record)
+    slot = UploadSlot(req, record, claimed_at, direct=True)
+    try:
+        attachment = await slot.receive(chunks)
+    finally:
+        if slot.stored is None:
+            await asyncio.shield(_abandon_direct(req, slot))
+    return attachment
+
+
+async def _abandon_direct(req: RuntimeRequest, slot: UploadSlot) -> None:
+    await slot.abandon()
+    await req.context.store.delete_attachment_without_bytes(slot.record.id)
 
 
 async def delete(req: RuntimeRequest, attachment_id: str) -> None:
     record = await load_attachment(req.context.store, req.session, attachment_id)
-    await req.context.store.delete_attachment(record.id)
-    if record.storage_key:
-        await req.context.files.delete(record.storage_key)
+    deleted = await req.context.store.delete_attachment(record.id)
+    if deleted is not None and deleted.storage_key:  # the row as deleted: an upload may have finished meanwhile
+        await req.context.files.delete(deleted.storage_key)
 
 
 async def for_message(req: RuntimeRequest, attachment_ids: list[str], thread_id: str | None) -> list[AttachmentRecord]:

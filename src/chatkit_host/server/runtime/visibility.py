@@ -67,7 +67,13 @@ async def visible_threads(
 
 
 async def load_attachment(store: Store, session: SessionRecord, attachment_id: str) -> AttachmentRecord:
+    """The user's attachment, if the session may see it: an attachment sent into a thread is as visible as that
+    thread (a history-off session, or one outside its ``recent_threads`` window, gets the same 404 for both)."""
     found = await store.get_attachment(attachment_id) if ids.is_valid(attachment_id, ids.ATTACHMENT) else None
     if found is None or found.user != session.user:
         raise attachment_not_found(attachment_id)
+    if found.thread_id is not None:
+        thread = await store.get_thread(found.thread_id)
+        if thread is None or not _visible(thread, session, await history_floor(store, session)):
+            raise attachment_not_found(attachment_id)
     return found

@@ -1,5 +1,6 @@
 """Persistence: one store over SQLAlchemy Core for SQLite and PostgreSQL, migrated by Alembic."""
 
+from chatkit_host.server.store.claims import AttachmentUnavailable
 from chatkit_host.server.store.errors import StoreConflict
 from chatkit_host.server.store.records import (
     AttachmentRecord,
@@ -16,6 +17,7 @@ from chatkit_host.server.store.store import Store
 __all__ = [
     "THREAD_ROW_COLUMNS",
     "AttachmentRecord",
+    "AttachmentUnavailable",
     "FeedbackRecord",
     "ItemRecord",
     "Order",

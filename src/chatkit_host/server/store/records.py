@@ -78,6 +78,8 @@ class AttachmentRecord:
     size: int | None
     storage_key: str | None
     created_at: float
+    #: When the upload receiving the bytes claimed the attachment; None while no upload is under way.
+    upload_started_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ attachments = Table(
     Column("size", Integer),  # bytes actually received; NULL until uploaded
     Column("storage_key", String(255)),
     Column("created_at", Float, nullable=False),
+    # When the upload now receiving this attachment's bytes claimed it (NULL: none is); see Store.claim_upload.
+    Column("upload_started_at", Float),
     Index("ix_attachments_thread_id", "thread_id"),
     Index("ix_attachments_session_id", "session_id"),
 )

@@ -11,14 +11,14 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ClauseElement, Select, Table, bindparam, case, literal, null, select, update
+from sqlalchemy import ClauseElement, Executable, Select, Table, bindparam, case, literal, null, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from chatkit_host.server.store import schema
 from chatkit_host.server.store.database import Database
 from chatkit_host.server.store.paging import keyset
-from chatkit_host.server.store.records import AttachmentRecord, ItemRecord, Order, ThreadRecord
+from chatkit_host.server.store.records import ItemRecord, Order, ThreadRecord
 
 THREAD_COLUMNS = [c for c in schema.threads.c]
 ITEM_COLUMNS = [c for c in schema.items.c]
@@ -28,7 +28,6 @@ THREAD_ROW_COLUMNS = ("id", "created_at", "title", "status", "status_reason", "u
 PROJECTED_COLUMNS = [schema.threads.c[name] for name in THREAD_ROW_COLUMNS]
 
 _THREAD_CHANGES = ("title", "status", "status_reason", "updated_at", "metadata")
-_ATTACHMENT_CHANGES = ("thread_id", "size", "storage_key")
 _ITEM_CHANGES = ("type", "data")
 
 
@@ -97,7 +96,6 @@ def session_by_secret_hash() -> Select[Any]:
 def upserts(
     db: Database,
     thread: ThreadRecord | None,
-    attachments: Sequence[AttachmentRecord],
     items: Sequence[ItemRecord],
     touch_thread_at: float | None,
 ) -> list[tuple[str, list[Any]]]:
@@ -108,9 +106,8 @@ def upserts(
     """
     writes: list[tuple[Table, dict[str, Any], tuple[str, ...]]] = []
     if thread is not None:
-        values = thread.__dict__ | {"metadata": json_or_none(thread.metadata or None)}
+        values = thread_values(thread)
         writes.append((schema.threads, values, _THREAD_CHANGES))
-    writes += [(schema.attachments, a.__dict__, _ATTACHMENT_CHANGES) for a in attachments]
     writes += [(schema.items, i.__dict__, _ITEM_CHANGES) for i in items]
     touch = touch_thread_at is not None and bool(items)
     if db.dialect == "postgresql":
@@ -122,6 +119,20 @@ def upserts(
         values = {"tid": items[0].thread_id, "at": touch_thread_at}
         statements.append(db.statement("touch thread", lambda: touch_statement, values))
     return statements
+
+
+def upsert_clause(dialect: str, table: Table, values: dict[str, Any]) -> Executable:
+    """The upsert ``upserts`` compiles, as a plain statement for a transaction (``Store.save_records`` with
+    attachments, whose claims must share the transaction with the message)."""
+    changes = _THREAD_CHANGES if table is schema.threads else _ITEM_CHANGES
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(values)
+    update_set = _conflict_set(table, statement.excluded, changes)
+    upsert: Executable = statement.on_conflict_do_update(index_elements=[table.c.id], set_=update_set)
+    return upsert
+
+
+def thread_values(thread: ThreadRecord) -> dict[str, Any]:
+    return thread.__dict__ | {"metadata": json_or_none(thread.metadata or None)}
 
 
 def _sqlite_upsert(

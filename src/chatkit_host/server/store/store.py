@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import fields
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from chatkit_host.server.store import schema
+from chatkit_host.server.store import claims, schema
 from chatkit_host.server.store.database import Database, open_database
 from chatkit_host.server.store.paging import finish, keyset
 from chatkit_host.server.store.records import (
@@ -279,12 +280,28 @@ class Store:
         items: Sequence[ItemRecord] = (),
         touch_thread_at: float | None = None,
     ) -> None:
-        """Upsert a thread, attachments and items in one transaction: one round trip for a turn's writes.
+        """Upsert a thread and items, and send attachments into their thread, in one transaction.
 
-        The one write path for these records (``save_thread``, ``save_item`` and ``save_attachment`` call it):
-        a thread's owner and creating session never change; items are keyed by id within their thread.
+        The one write path for these records (``save_thread`` and ``save_item`` call it): a thread's owner and
+        creating session never change; items are keyed by id within their thread. Each attachment is bound to
+        the thread its record names only if it has bytes and is in no other thread, decided in the database
+        (``claims.send_attachments``); otherwise :class:`AttachmentUnavailable` and nothing is written. Without
+        attachments (nearly every turn) the writes are one round trip, batched with other callers'.
         """
-        await self.db.write(upserts(self.db, thread, attachments, items, touch_thread_at))
+        if not attachments:
+            if thread is None and not items:
+                return
+            await self.db.write(upserts(self.db, thread, items, touch_thread_at))
+            return
+        work = partial(
+            claims.save_message,
+            dialect=self.db.dialect,
+            thread=thread,
+            attachments=attachments,
+            items=items,
+            touch_thread_at=touch_thread_at,
+        )
+        await self.db.transaction(work)
 
     async def delete_item(self, thread_id: str, item_id: str) -> None:
         table = schema.items
@@ -296,16 +313,42 @@ class Store:
 
     # -- attachments ----------------------------------------------------------------------------------
 
-    async def save_attachment(self, record: AttachmentRecord) -> None:
-        """Insert an attachment, or record its thread, size and storage key once known."""
-        await self.save_records(attachments=[record])
+    async def add_attachment(self, record: AttachmentRecord, max_files: int) -> bool:
+        """Insert an attachment unless its session has ``max_files`` already (decided atomically); whether it was."""
+        return await self.db.transaction(partial(claims.insert_within_limit, record=record, max_files=max_files))
+
+    async def claim_upload(self, attachment_id: str, now: float) -> bool:
+        """Claim an attachment without bytes for the upload starting ``now``; False if another upload holds it
+        (or it has its bytes, or is gone). See ``claims.py``."""
+        return await self.db.transaction(partial(claims.claim_upload, attachment_id=attachment_id, now=now))
+
+    async def finish_upload(
+        self, attachment_id: str, claimed_at: float, size: int, storage_key: str, *, direct: bool = False
+    ) -> bool:
+        """Record the bytes of the upload holding the claim taken at ``claimed_at``; False if it lost it."""
+        work = partial(
+            claims.finish_upload,
+            attachment_id=attachment_id,
+            claimed_at=claimed_at,
+            size=size,
+            key=storage_key,
+            direct=direct,
+        )
+        return await self.db.transaction(work)
+
+    async def release_upload(self, attachment_id: str, claimed_at: float) -> None:
+        await self.db.transaction(partial(claims.release_upload, attachment_id=attachment_id, claimed_at=claimed_at))
+
+    async def delete_attachment_without_bytes(self, attachment_id: str) -> None:
+        await self.db.transaction(partial(claims.delete_without_bytes, attachment_id=attachment_id))
 
     async def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
         rows = await self.db.read(select(schema.attachments).where(schema.attachments.c.id == attachment_id))
         return _attachment(rows[0]) if rows else None
 
-    async def delete_attachment(self, attachment_id: str) -> None:
-        await self.db.execute(delete(schema.attachments).where(schema.attachments.c.id == attachment_id))
+    async def delete_attachment(self, attachment_id: str) -> AttachmentRecord | None:
+        """Delete an attachment; the row as deleted (whose bytes to remove), or None if it was gone already."""
+        return await self.db.transaction(partial(claims.delete, attachment_id=attachment_id))
 
     async def count_session_attachments(self, session_id: str) -> int:
         table = schema.attachments
