@@ -10,6 +10,7 @@ Alembic's seven INFO lines per start (F9) are silenced the same way: they are sh
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 FORMAT = "%(levelname)s %(name)s: %(message)s"
 #: Loggers that say nothing a person running the server needs unless they are debugging.
@@ -38,3 +39,21 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def worker_log_config(level: str, base: dict[str, Any]) -> dict[str, Any]:
+    """``base`` (uvicorn's ``log_config``) plus what :func:`configure_logging` sets, as a ``dictConfig``.
+
+    uvicorn applies ``log_config`` in every process it runs, so with ``--workers N`` the workers write the same
+    one-line log as a single process (:func:`configure_logging` only ever runs in the parent).
+    """
+    debug = logging.getLevelName(level.upper()) == logging.DEBUG
+    config = dict(base)
+    formatter = "logging.Formatter" if debug else f"{__name__}.OneLineFormatter"
+    config["formatters"] = {**base.get("formatters", {}), "chatkit_host": {"()": formatter, "fmt": FORMAT}}
+    handler = {"class": "logging.StreamHandler", "formatter": "chatkit_host", "stream": "ext://sys.stderr"}
+    config["handlers"] = {**base.get("handlers", {}), "chatkit_host": handler}
+    config["root"] = {"level": level.upper(), "handlers": ["chatkit_host"]}
+    quiet = {name: {"level": "DEBUG" if debug else "WARNING"} for name in QUIET_LOGGERS}
+    config["loggers"] = {**base.get("loggers", {}), **quiet}
+    return config

@@ -88,7 +88,7 @@ def serve(
     import uvicorn
 
     from chatkit_host.cli._banner import client_base_url, key_lines, model_line, port_in_use
-    from chatkit_host.cli._logging import configure_logging
+    from chatkit_host.cli._logging import configure_logging, worker_log_config
     from chatkit_host.client._base import DEFAULT_BASE_URL
 
     configure_logging(log_level)
@@ -125,7 +125,8 @@ def serve(
         "timeout_keep_alive": 5,
         "limit_concurrency": settings.max_connections,
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
-        "log_config": log_config(),  # the access log without URL signatures
+        # The access log without URL signatures, and the one-line server log in every worker process.
+        "log_config": worker_log_config(log_level, log_config()),
     }
     if settings.workers == 1:
         # Migrations run in the app's lifespan, once, before it serves.
