@@ -41,12 +41,12 @@ from chatkit.types import (
 from chatkit_host.server import ids
 from chatkit_host.server.errors import APIError
 from chatkit_host.server.runtime.convert import (
-    item_from_record,
     item_record,
     status_fields,
     thread_metadata,
     thread_response,
 )
+from chatkit_host.server.runtime.history import load_window
 from chatkit_host.server.runtime.plan import Respond, RunAction, TurnPlan
 from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.sse import frame
@@ -57,9 +57,6 @@ from chatkit_host.server.workflows.history import user_text
 
 logger = logging.getLogger(__name__)
 
-HISTORY_PAGE = 200
-#: A turn's history is bounded so one huge thread cannot exhaust memory.
-HISTORY_LIMIT = 10_000
 TITLE_WORDS = 6
 TITLE_CHARS = 60
 CANCELLED_NOTE = "The user cancelled the stream; the assistant's answer above may be incomplete."
@@ -84,16 +81,11 @@ def make_turn(req: RuntimeRequest, thread: ThreadMetadata, user_item: UserMessag
     store = req.context.store
     thread_id = thread.id
 
-    async def load_history() -> list[ThreadItem]:
-        items: list[ThreadItem] = []
-        after: str | None = None
-        while len(items) < HISTORY_LIMIT:
-            page = await store.list_items(thread_id, after=after, before=None, limit=HISTORY_PAGE, order="asc")
-            items.extend(item_from_record(r) for r in page.data)
-            if not page.has_more or not page.data:
-                break
-            after = page.data[-1].id
-        return items
+    input_id = user_item.id if user_item is not None else None
+
+    async def load_history(max_tokens: int | None = None) -> list[ThreadItem]:
+        # The newest window within the budget (runtime/history.py), never the oldest items.
+        return await load_window(store, thread_id, input_id=input_id, max_tokens=max_tokens)
 
     return Turn(
         session=req.session,

@@ -46,7 +46,7 @@ from chatkit_host.server.workflows.builtin_tools import new_widget_item_factory
 from chatkit_host.server.workflows.definition import KIND_EXPORT, CompiledWorkflow
 from chatkit_host.server.workflows.events import EventMapper
 from chatkit_host.server.workflows.export_stream import LiveReply, Step
-from chatkit_host.server.workflows.history import HistoryConverter, split_latest, user_text
+from chatkit_host.server.workflows.history import HistoryConverter, split_latest, to_model_input, user_text
 from chatkit_host.server.workflows.mcp_servers import Recovering, find_unavailable
 from chatkit_host.server.workflows.records import TraceRecord
 from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
@@ -185,8 +185,8 @@ class WorkflowEngine:
         name: str,
     ) -> AsyncIterator[ThreadStreamEvent]:
         assert compiled.start is not None
-        items = await turn.load_history()
-        model_input = await self.converter.to_agent_input(items)
+        items = await turn.load_history(compiled.history_max_tokens)
+        model_input = await to_model_input(self.converter, items)
         if compiled.single_call is not None:
             async for data in compiled.single_call.stream(model_input, scope, name, turn.thread.id, context):
                 for mapped in mapper.map_model_event(data):
@@ -221,9 +221,9 @@ class WorkflowEngine:
         mapper: EventMapper,
     ) -> AsyncIterator[ThreadStreamEvent]:
         assert compiled.run_workflow is not None and compiled.workflow_input is not None
-        items = await turn.load_history()
+        items = await turn.load_history(compiled.history_max_tokens)
         earlier, latest = split_latest(items)
-        scope.history_prefix = await self.converter.to_agent_input(earlier)
+        scope.history_prefix = await to_model_input(self.converter, earlier)
         text = user_text(latest) if latest else ""
         workflow_input = compiled.workflow_input(input_as_text=text)
         # The export's model calls and agent steps arrive here while it runs (export_stream.py).

@@ -86,6 +86,10 @@ class WorkflowSpec(_Spec):
     state_variables: dict[str, Any] | None = None
     start: str | None = None
     agents: list[AgentSpec] = Field(min_length=1)
+    #: Tokens of thread history per turn (estimated); the runtime's default when absent.
+    history_max_tokens: int | None = Field(default=None, ge=1)
+    #: What a message to a thread that is still answering does: ``enqueue`` (default) or ``reject``.
+    concurrent_messages: Literal["enqueue", "reject"] = "enqueue"
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -176,4 +180,6 @@ def compile_yaml(source: str, router: ModelRouter) -> CompiledWorkflow:
         models=spec.models or names,
         mcp_servers=servers,
         client_tools=frozenset(t.client.name for a in spec.agents for t in a.tools if t.client is not None),
+        history_max_tokens=spec.history_max_tokens,
+        concurrent_messages=spec.concurrent_messages,
     )
