@@ -46,7 +46,10 @@ def _exchange(thread_id: str, n: int) -> ThreadItem:
             inference_options=InferenceOptions(),
         )
     return AssistantMessageItem(
-        id=item_id, thread_id=thread_id, created_at=datetime.now(), content=[AssistantMessageContent(text=f"answer {n}")]
+        id=item_id,
+        thread_id=thread_id,
+        created_at=datetime.now(),
+        content=[AssistantMessageContent(text=f"answer {n}")],
     )
 
 

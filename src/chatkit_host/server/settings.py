@@ -49,6 +49,9 @@ class Settings:
     #: Processes serving this data directory on this machine (``serve --workers``). Above 1 and without
     #: ``redis_url``, their rate limits are shared through ``data_dir/ratelimit.db``.
     workers: int = 1
+    #: Seconds without a heartbeat after which a turn in flight counts as dead (its process crashed): the next
+    #: message to its thread then marks its answer interrupted and runs. Running turns beat every quarter of it.
+    turn_lease_seconds: float = 10.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -120,4 +123,5 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHATKIT_HOST_ATTACHMENT_TTL_SECONDS": ("attachment_ttl_seconds", int),
     "CHATKIT_HOST_FILE_STORAGE": ("file_storage", _file_storage),
     "CHATKIT_HOST_WORKERS": ("workers", int),
+    "CHATKIT_HOST_TURN_LEASE_SECONDS": ("turn_lease_seconds", float),
 }

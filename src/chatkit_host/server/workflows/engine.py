@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 
+import openai
 from agents import (
     InputGuardrailTripwireTriggered,
     OutputGuardrailTripwireTriggered,
@@ -63,6 +64,17 @@ logger = logging.getLogger(__name__)
 GUARDRAIL_FALLBACK = "Sorry, I can't help with that."
 #: What a tripped guardrail raises out of either kind of run (the Runner's, or an export's ``run_workflow``).
 GUARDRAIL_TRIPPED = (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)
+
+
+def failure_message(exc: Exception) -> str:
+    """What a user reads when a turn fails: what happened, in words, without internals."""
+    if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
+        return "The assistant could not reach its model provider; please try again."
+    if isinstance(exc, openai.RateLimitError):
+        return "The model provider is busy (rate limited); please try again in a moment."
+    if isinstance(exc, openai.APIStatusError):
+        return f"The model provider answered with an error (HTTP {exc.status_code}); please try again."
+    return "Something went wrong while the assistant was answering; please try again."
 
 
 def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
@@ -169,8 +181,9 @@ class WorkflowEngine:
                 message = str(unavailable)
             else:
                 logger.exception("workflow %s failed", name)
-                # Provider errors can quote credentials or internals: the user sees the kind, the trace the rest.
-                message = f"The workflow failed ({type(exc).__name__}); please try again."
+                # Provider errors can quote credentials or internals: the user reads what happened in words
+                # (never an exception class name), the trace and the log the rest.
+                message = failure_message(exc)
             yield ErrorEvent(code="custom", message=message, allow_retry=True)
         finally:
             self._save(turn, scope, session.workflow_id, version, name, status, error)
