@@ -260,7 +260,12 @@ class TurnStream:
         lock = TurnLock(self.req, self.record.id, await policy_of(self.req) if not self.plan.new else "enqueue")
         inner: AsyncGenerator[bytes, None] | None = None
         try:
-            refused = await lock.acquire()
+            try:
+                refused = await lock.acquire()
+            except Exception:  # the database is away: the stream says so instead of breaking off
+                logger.exception("could not claim thread %s for a turn", self.record.id)
+                yield frame(ErrorEvent(code="stream.error", allow_retry=True))
+                return
             if refused is not None:
                 yield frame(ErrorEvent(code="custom", message=refused, allow_retry=True))
                 return
