@@ -10,6 +10,11 @@ of ~40 characters), then each "turn" does exactly what a workflow turn does befo
 chunks). ``whole`` is the pre-issue-14 path for comparison: every item oldest first (up to 10,000),
 validated and converted in one go.
 
+``--turns-over-http`` measures whole turns instead: the real app (``create_app``, in a thread of this process)
+with a published one-agent workflow on the fake OpenAI server (``tests/support/fake_openai.py``), one
+``threads.add_user_message`` after another into a seeded thread, p50 of the whole stream; meanwhile another
+thread asks ``/healthz`` over and over, and its slowest answer bounds how long any turn held the server.
+
 The loop stall is measured by a ticker task that sleeps 1 ms and records how late it wakes: the longest
 lateness during a turn is the longest time the turn kept every other request of the process waiting. Per
 length the median and the 90th percentile over the turns of that per-turn worst are reported (on a loaded
@@ -23,7 +28,9 @@ import asyncio
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -67,6 +74,17 @@ def _item(thread_id: str, n: int) -> ThreadItem:
     )
 
 
+async def append(store: Store, thread_id: str, length: int) -> str:
+    """``length`` more items in the thread, ending on a user message; returns the last one's id."""
+    last = ""
+    for start in range(0, length, 2_000):
+        # Odd lengths end on a user message: the turn's input.
+        batch = [_item(thread_id, n + (length % 2 == 0)) for n in range(start, min(start + 2_000, length))]
+        last = batch[-1].id
+        await store.save_records(items=[item_record(i) for i in batch])
+    return last
+
+
 async def seed(store: Store, length: int) -> tuple[str, str]:
     """A thread of ``length`` items; returns its id and its last (user) item's id."""
     now = time.time()
@@ -83,13 +101,7 @@ async def seed(store: Store, length: int) -> tuple[str, str]:
             updated_at=now,
         )
     )
-    last = ""
-    for start in range(0, length, 2_000):
-        # Odd lengths end on a user message: the turn's input.
-        batch = [_item(thread_id, n + (length % 2 == 0)) for n in range(start, min(start + 2_000, length))]
-        last = batch[-1].id
-        await store.save_records(items=[item_record(i) for i in batch])
-    return thread_id, last
+    return thread_id, await append(store, thread_id, length)
 
 
 async def whole(store: Store, thread_id: str, converter: HistoryConverter) -> int:
@@ -146,23 +158,80 @@ async def measure(store: Store, turns: int, variant: str, length: int) -> tuple[
     )
 
 
-async def main() -> None:
+def over_http(lengths: list[int], turns: int) -> None:
+    from tests.support.fake_openai import start_fake_openai
+    from tests.support.runtime import text_input
+    from tests.support.servers import start_app
+    from tests.support.workflows import publish, runtime
+
+    print("| thread items | turn p50 ms | turn p90 ms | slowest /healthz during the turns ms |")
+    print("|---:|---:|---:|---:|")
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        fake = start_fake_openai(stack)
+        server = start_app(stack, Path(tmp), openai_base_url=fake.base_url + "/v1", openai_api="chat_completions")
+        publish(server, "agents:\n  - name: helper\n    instructions: Answer.\n", "bench")
+        rt = runtime(server, {"id": "bench"})
+        health = server.client(timeout=30)
+        for length in lengths:
+            thread_id, _ = rt.create_thread("Start.")
+
+            async def grow(thread_id: str = thread_id, length: int = length) -> None:
+                store = Store.open(server.settings.resolved_database_url)
+                try:
+                    await append(store, thread_id, length)
+                finally:
+                    await store.close()
+
+            asyncio.run(grow())
+            stop = threading.Event()
+            slowest = [0.0]
+
+            def probe(stop: threading.Event = stop, slowest: list[float] = slowest) -> None:
+                while not stop.is_set():
+                    start = time.perf_counter()
+                    health.get("/healthz")
+                    slowest[0] = max(slowest[0], time.perf_counter() - start)
+                    time.sleep(0.002)
+
+            prober = threading.Thread(target=probe)
+            prober.start()
+            walls = []
+            for n in range(turns):
+                start = time.perf_counter()
+                rt.stream("threads.add_user_message", thread_id=thread_id, input=text_input(f"Question {n}?"))
+                walls.append(time.perf_counter() - start)
+            stop.set()
+            prober.join()
+            walls.sort()
+            p50, p90 = statistics.median(walls) * 1000, walls[int(len(walls) * 0.9)] * 1000
+            print(f"| {length:,} | {p50:.1f} | {p90:.1f} | {slowest[0] * 1000:.1f} |", flush=True)
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default=None, help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--lengths", type=int, nargs="*", default=list(LENGTHS))
     parser.add_argument("--whole", action="store_true", help="also measure the pre-issue-14 whole-thread path")
+    parser.add_argument("--turns-over-http", action="store_true", help="whole turns through the real app instead")
     args = parser.parse_args()
+    if args.turns_over_http:
+        over_http(args.lengths, args.turns)
+    else:
+        asyncio.run(in_process(args.database, args.lengths, args.turns, args.whole))
+
+
+async def in_process(database: str | None, lengths: list[int], turns: int, with_whole: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database or f"sqlite:///{tmp}/bench.db"
+        url = database or f"sqlite:///{tmp}/bench.db"
         await upgrade(url)
         store = Store.open(url)
         try:
             print("| variant | thread items | items sent | history p50 ms | loop stall p50 ms | loop stall p90 ms |")
             print("|---|---:|---:|---:|---:|---:|")
-            for variant in ("window", "whole") if args.whole else ("window",):
-                for length in args.lengths:
-                    p50, stall, stall90, sent = await measure(store, args.turns, variant, length)
+            for variant in ("window", "whole") if with_whole else ("window",):
+                for length in lengths:
+                    p50, stall, stall90, sent = await measure(store, turns, variant, length)
                     row = f"| {variant} | {length:,} | {sent:,} | {p50:.1f} | {stall:.1f} | {stall90:.1f} |"
                     print(row, flush=True)
         finally:
@@ -170,4 +239,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
