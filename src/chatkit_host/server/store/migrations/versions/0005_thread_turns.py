@@ -1,7 +1,7 @@
 """Turns in flight: one row per turn that runs or waits in a thread (double-texting, crash recovery).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+# 0004 is harden-races' 0004_upload_claim (taken first): this branch merges after it.
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
