@@ -114,7 +114,7 @@ def turn(record: SessionRecord) -> Turn:
     )
     history: list[ThreadItem] = [message]
 
-    async def load_history() -> list[ThreadItem]:
+    async def load_history(max_tokens: int | None = None) -> list[ThreadItem]:
         return history
 
     return Turn(

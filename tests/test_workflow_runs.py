@@ -249,7 +249,9 @@ def test_model_failure_ends_the_turn_with_an_error_event(make_server: MakeServer
     rt = runtime(server, {"id": "support"})
     thread_id, events = rt.create_thread("hello")
     errors = [e for e in events if e.type == "error"]
-    assert len(errors) == 1 and errors[0].allow_retry and "BadRequestError" in (errors[0].message or "")
+    # What happened, in words: never the exception's class name (issue 14).
+    assert len(errors) == 1 and errors[0].allow_retry and "HTTP 400" in (errors[0].message or "")
+    assert "BadRequestError" not in (errors[0].message or "")
     assert "scripted failure" not in (errors[0].message or "")  # details stay in the trace
     [trace] = traces(server, thread_id=thread_id)
     assert trace["status"] == "error" and "scripted failure" in trace["error"]

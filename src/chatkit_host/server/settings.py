@@ -56,6 +56,9 @@ class Settings:
     max_connections: int = 2048
     #: Whether ``/docs`` serves Swagger UI, whose scripts load from a public CDN (off: the server works offline).
     api_docs: bool = False
+    #: Seconds without a heartbeat after which a turn in flight counts as dead (its process crashed): the next
+    #: message to its thread then marks its answer interrupted and runs. Running turns beat every quarter of it.
+    turn_lease_seconds: float = 10.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -130,4 +133,5 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHATKIT_HOST_READ_TIMEOUT_SECONDS": ("read_timeout_seconds", float),
     "CHATKIT_HOST_MAX_CONNECTIONS": ("max_connections", int),
     "CHATKIT_HOST_API_DOCS": ("api_docs", _flag),
+    "CHATKIT_HOST_TURN_LEASE_SECONDS": ("turn_lease_seconds", float),
 }

@@ -27,6 +27,13 @@ from chatkit_host.server.store.records import SessionRecord
 ItemKind = str
 
 
+class HistoryLoader(Protocol):
+    """Loads the newest items of the thread within ``max_tokens`` (estimated; None: the runtime's default),
+    oldest first, hidden context included, always from the turn's input on. Older items are dropped first."""
+
+    def __call__(self, max_tokens: int | None = None) -> Awaitable[list[ThreadItem]]: ...
+
+
 @dataclass
 class Turn:
     """One model turn in a thread, with everything a responder may read."""
@@ -35,8 +42,8 @@ class Turn:
     thread: ThreadMetadata
     #: The user message that started the turn; None after a client tool output or structured input.
     input: UserMessageItem | None
-    #: Loads the thread's items oldest first, hidden context included, up to and including the input.
-    load_history: Callable[[], Awaitable[list[ThreadItem]]]
+    #: Loads the thread's newest items within a token budget, oldest first (see :class:`HistoryLoader`).
+    load_history: HistoryLoader
     #: Mints a time-sortable item id (runtime ids, so items order by creation).
     new_item_id: Callable[[ItemKind], str]
     #: ``Accept-Language`` of the request, if any.

@@ -5,6 +5,11 @@ first writes and their announcements, ``stream_options``, the responder's events
 the thread's title and status. Everything that can be checked before the first byte (thread exists, is
 visible, takes input) is checked by ``core`` and answered as a JSON error; once this generator runs,
 failures become ``error`` events.
+
+Durability (issue 14): a turn first takes its thread's ticket (``turn_lock.py``: one turn at a time per
+thread, across replicas, and crash detection); an assistant message is saved while it streams, every
+:data:`FLUSH_INTERVAL` at most, so after a crash the thread keeps what the user saw; the saves that finish a
+turn are retried through a database blip (``store/transient.py``) rather than losing the finished answer.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
@@ -41,32 +47,34 @@ from chatkit.types import (
 from chatkit_host.server import ids
 from chatkit_host.server.errors import APIError
 from chatkit_host.server.runtime.convert import (
-    item_from_record,
     item_record,
     status_fields,
     thread_metadata,
     thread_response,
 )
+from chatkit_host.server.runtime.history import load_window
 from chatkit_host.server.runtime.plan import Respond, RunAction, TurnPlan
 from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.sse import frame
+from chatkit_host.server.runtime.turn_lock import TurnLock, policy_of
 from chatkit_host.server.runtime.visibility import attachment_not_found
 from chatkit_host.server.sessions.watch import Watch
-from chatkit_host.server.store import AttachmentUnavailable
+from chatkit_host.server.store import AttachmentUnavailable, ItemRecord
 from chatkit_host.server.store.records import HIDDEN_ITEM_TYPES
+from chatkit_host.server.store.transient import retrying
 from chatkit_host.server.turn import Turn
 from chatkit_host.server.workflows.history import user_text
 
 logger = logging.getLogger(__name__)
 
-HISTORY_PAGE = 200
-#: A turn's history is bounded so one huge thread cannot exhaust memory.
-HISTORY_LIMIT = 10_000
 TITLE_WORDS = 6
 TITLE_CHARS = 60
 CANCELLED_NOTE = "The user cancelled the stream; the assistant's answer above may be incomplete."
 SESSION_ENDED = "The ChatKit session was cancelled, so this answer was stopped."
 SESSION_EXPIRED = "The ChatKit session expired, so this answer was stopped."
+#: A streaming answer is saved as it grows, at most once per this many seconds per item (and when it is done),
+#: so a crash loses at most this much of what the user saw; one small upsert per item per interval.
+FLUSH_INTERVAL = 0.25
 
 
 def fallback_title(text: str) -> str | None:
@@ -86,16 +94,11 @@ def make_turn(req: RuntimeRequest, thread: ThreadMetadata, user_item: UserMessag
     store = req.context.store
     thread_id = thread.id
 
-    async def load_history() -> list[ThreadItem]:
-        items: list[ThreadItem] = []
-        after: str | None = None
-        while len(items) < HISTORY_LIMIT:
-            page = await store.list_items(thread_id, after=after, before=None, limit=HISTORY_PAGE, order="asc")
-            items.extend(item_from_record(r) for r in page.data)
-            if not page.has_more or not page.data:
-                break
-            after = page.data[-1].id
-        return items
+    input_id = user_item.id if user_item is not None else None
+
+    async def load_history(max_tokens: int | None = None) -> list[ThreadItem]:
+        # The newest window within the budget (runtime/history.py), never the oldest items.
+        return await load_window(store, thread_id, input_id=input_id, max_tokens=max_tokens)
 
     return Turn(
         session=req.session,
@@ -136,7 +139,15 @@ class TurnStream:
         self.thread = thread_metadata(plan.thread)
         self.watch: Watch | None = None
         self._pending: dict[str, AssistantMessageItem] = {}
+        #: When each pending item was last saved (monotonic seconds); absent: not saved yet.
+        self._flushed: dict[str, float] = {}
         self._last_reply = ""
+
+    async def _save(self, what: str, items: list[ItemRecord], touch: bool = True) -> None:
+        """Save items, retrying through a database blip: a finished answer must not be lost to one."""
+        store = self.req.context.store
+        now = self.req.now if touch else None
+        await retrying(lambda: store.save_records(items=items, touch_thread_at=now), what)
 
     async def _save_first(self) -> AsyncIterator[ThreadStreamEvent]:
         """The plan's writes (see ``SaveFirst``), and the events that announce the new thread and message."""
@@ -176,33 +187,54 @@ class TurnStream:
             pending = self._pending.get(event.item_id)
             if pending is not None:
                 _apply_update(pending, event)
+                await self._flush(pending)
         elif isinstance(event, ThreadItemDoneEvent):
             item = event.item
-            await store.save_records(items=[item_record(item)], touch_thread_at=self.req.now)
-            self._pending.pop(item.id, None)
+            await self._save("saving the finished item", [item_record(item)])
+            self._forget(item.id)
             if isinstance(item, AssistantMessageItem):
                 self._last_reply = " ".join(part.text for part in item.content)
         elif isinstance(event, ThreadItemAddedEvent):
             if isinstance(event.item, AssistantMessageItem):
                 self._pending[event.item.id] = event.item.model_copy(deep=True)
         elif isinstance(event, ThreadItemReplacedEvent):
-            await store.save_records(items=[item_record(event.item)], touch_thread_at=self.req.now)
-            self._pending.pop(event.item.id, None)
+            await self._save("saving the replaced item", [item_record(event.item)])
+            self._forget(event.item.id)
         elif isinstance(event, ThreadItemRemovedEvent):
-            await store.delete_item(self.thread.id, event.item_id)
-            self._pending.pop(event.item_id, None)
+            await retrying(lambda: store.delete_item(self.thread.id, event.item_id), "removing an item")
+            self._forget(event.item_id)
+
+    async def _flush(self, item: AssistantMessageItem) -> None:
+        """Save a streaming answer once it has text, then at most every ``FLUSH_INTERVAL``.
+
+        Not retried: the next flush (or the final save) writes the whole text again. The item is the one the
+        client sees (``threads.get_by_id`` and ``items.list`` show it while it streams, and after a crash).
+        """
+        now = time.monotonic()
+        last = self._flushed.get(item.id)
+        if (last is not None and now - last < FLUSH_INTERVAL) or not any(part.text for part in item.content):
+            return
+        self._flushed[item.id] = now
+        try:
+            await self.req.context.store.save_records(items=[item_record(item)])
+        except Exception:
+            logger.warning("could not save the streaming answer %s yet", item.id, exc_info=True)
+
+    def _forget(self, item_id: str) -> None:
+        self._pending.pop(item_id, None)
+        self._flushed.pop(item_id, None)
 
     async def _save_interrupted(self) -> None:
         """Keep the partial answer, and tell the next turn that it was cut short."""
-        store = self.req.context.store
-        for item in self._pending.values():
-            if any(part.text.strip() for part in item.content):
-                await store.save_records(items=[item_record(item)], touch_thread_at=self.req.now)
+        kept = [item_record(i) for i in self._pending.values() if any(part.text.strip() for part in i.content)]
         self._pending.clear()
+        self._flushed.clear()
+        if kept:
+            await self._save("saving the interrupted answer", kept)
         note = SDKHiddenContextItem(
             id=ids.new_id(ids.ITEM), thread_id=self.thread.id, created_at=datetime.now(), content=CANCELLED_NOTE
         )
-        await store.save_records(items=[item_record(note)])
+        await self._save("saving the interruption note", [item_record(note)], touch=False)
 
     async def _thread_changes(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         """Title after the first exchange, and any change the responder made to the thread."""
@@ -223,10 +255,50 @@ class TurnStream:
         self.record = dataclasses.replace(
             self.record, title=thread.title, status=status, status_reason=reason, updated_at=self.req.now
         )
-        await self.req.context.store.save_records(thread=self.record)
+        record = self.record
+        await retrying(lambda: self.req.context.store.save_records(thread=record), "saving the thread")
         yield ThreadUpdatedEvent(thread=thread_response(thread))
 
     async def frames(self) -> AsyncGenerator[bytes, None]:
+        """The turn's SSE frames, once the thread's ticket is ours (see ``turn_lock.py``)."""
+        lock = TurnLock(self.req, self.record.id, await policy_of(self.req) if not self.plan.new else "enqueue")
+        inner: AsyncGenerator[bytes, None] | None = None
+        try:
+            try:
+                refused = await lock.acquire()
+            except Exception:  # the database is away: the stream says so instead of breaking off
+                logger.exception("could not claim thread %s for a turn", self.record.id)
+                yield frame(ErrorEvent(code="stream.error", allow_retry=True))
+                return
+            if refused is not None:
+                yield frame(ErrorEvent(code="custom", message=refused, allow_retry=True))
+                return
+            if not self.plan.new:
+                self._restamp()
+            inner = self._frames()
+            async for chunk in inner:
+                yield chunk
+        finally:
+            if inner is not None:
+                await inner.aclose()  # closed with us: its own GeneratorExit handling keeps the partial answer
+            await lock.release()
+
+    def _restamp(self) -> None:
+        """The user message gets its id (its place in the thread) when its turn runs, not when it arrived.
+
+        A message that waited for earlier turns then sorts after their answers (the thread reads question,
+        answer, question, answer, in arrival order), and one whose claim found a crashed turn sorts after the
+        note that claim wrote. Nobody has seen the first id: the message is announced after this.
+        """
+        save = self.plan.save_first
+        if save.message is None:
+            return
+        message = save.message.model_copy(update={"id": ids.new_id(ids.ITEM), "created_at": datetime.now()})
+        self.plan = dataclasses.replace(
+            self.plan, user_item=message, save_first=dataclasses.replace(save, message=message)
+        )
+
+    async def _frames(self) -> AsyncGenerator[bytes, None]:
         watcher = self.req.context.watcher
         session = self.req.session
         watch = self.watch = watcher.watch(self.req.context.store, session.id, session.expires_at - self.req.now)

@@ -74,6 +74,19 @@ items = Table(
     Index("ix_thread_items_thread_id_id", "thread_id", "id"),
 )
 
+#: Turns in flight, one row each (``store/turns.py``): the oldest live row of a thread runs, the others wait
+#: (``enqueue``). A row whose heartbeat stopped belonged to a process that died; its turn was interrupted.
+#: No foreign key: a row may name a thread the same turn is about to create.
+thread_turns = Table(
+    "thread_turns",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("thread_id", String(64), nullable=False),
+    Column("started", Boolean, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+    Index("ix_thread_turns_thread_id_id", "thread_id", "id"),
+)
+
 attachments = Table(
     "attachments",
     metadata,

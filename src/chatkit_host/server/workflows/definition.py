@@ -30,6 +30,12 @@ from chatkit_host.types.workflows import StateVariable
 KIND_AGENTS = "agents"
 KIND_EXPORT = "agent_builder_export"
 
+#: What a message sent to a thread that is still answering does (``concurrent_messages`` in a definition):
+#: ``enqueue`` waits for the running turn and then runs, in arrival order; ``reject`` answers at once with an
+#: in-band error and saves nothing. Enforced in the database, so across replicas (``runtime/turn_lock.py``).
+CONCURRENT_POLICIES = ("enqueue", "reject")
+DEFAULT_CONCURRENT_MESSAGES = "enqueue"
+
 
 @dataclass
 class CompiledWorkflow:
@@ -48,6 +54,11 @@ class CompiledWorkflow:
     #: How much of the users' attachments its model calls carry (``attachment_input.py``).
     attachments: AttachmentBudget = field(default_factory=AttachmentBudget)
     _state_type: type[BaseModel] | None = field(default=None, repr=False)
+    #: Tokens of thread history each turn sends (estimated; None: the runtime's default, see
+    #: ``runtime/history.py``). The oldest items are dropped first, never the new message.
+    history_max_tokens: int | None = None
+    #: ``enqueue`` or ``reject``: see :data:`CONCURRENT_POLICIES`.
+    concurrent_messages: str = DEFAULT_CONCURRENT_MESSAGES
     #: One model call without the Runner, when the starting agent can only answer in text (``single_call.py``).
     single_call: SingleCall | None = field(default=None, init=False, repr=False)
 
@@ -137,6 +148,18 @@ def parse_budget(raw: Any) -> AttachmentBudget:
         raise invalid(f"{exc}.") from exc
 
 
+def parse_turn_settings(history_max_tokens: Any, concurrent_messages: Any) -> tuple[int | None, str]:
+    """The two turn settings a definition may give, checked: a positive token budget and a known policy."""
+    if history_max_tokens is not None and (
+        isinstance(history_max_tokens, bool) or not isinstance(history_max_tokens, int) or history_max_tokens < 1
+    ):
+        raise invalid("history_max_tokens must be a positive integer (tokens of thread history per turn).")
+    policy = DEFAULT_CONCURRENT_MESSAGES if concurrent_messages is None else concurrent_messages
+    if policy not in CONCURRENT_POLICIES:
+        raise invalid(f"concurrent_messages must be one of {', '.join(CONCURRENT_POLICIES)}; got {policy!r}.")
+    return history_max_tokens, str(policy)
+
+
 def _string_list(raw: Any, what: str) -> list[str]:
     if raw is None:
         return []
@@ -151,6 +174,9 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
     state = parse_state(namespace.get("STATE_VARIABLES"))
     budget = parse_budget(namespace.get("ATTACHMENTS"))
     allowed = _string_list(namespace.get("MODELS"), "MODELS")
+    history_tokens, policy = parse_turn_settings(
+        namespace.get("HISTORY_MAX_TOKENS"), namespace.get("CONCURRENT_MESSAGES")
+    )
     module_agents = [v for v in namespace.values() if isinstance(v, Agent)]
     run_workflow = namespace.get("run_workflow")
     workflow_input = namespace.get("WorkflowInput")
@@ -174,6 +200,8 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
             run_workflow=run_workflow,
             workflow_input=workflow_input,
             attachments=budget,
+            history_max_tokens=history_tokens,
+            concurrent_messages=policy,
         )
     start = namespace.get("starting_agent") or namespace.get("agent")
     if not isinstance(start, Agent):
@@ -184,7 +212,14 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
     agents = reachable_agents([start, *module_agents])
     names = bind_agents(agents, router)
     return CompiledWorkflow(
-        kind=KIND_AGENTS, start=start, agents=agents, state=state, models=allowed or names, attachments=budget
+        kind=KIND_AGENTS,
+        start=start,
+        agents=agents,
+        state=state,
+        models=allowed or names,
+        history_max_tokens=history_tokens,
+        concurrent_messages=policy,
+        attachments=budget,
     )
 
 

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 
+import openai
 from agents import InputGuardrailTripwireTriggered, RunConfig, Runner
 from chatkit.types import (
     AssistantMessageContent,
@@ -43,7 +44,7 @@ from chatkit_host.server.workflows.builtin_tools import new_widget_item_factory
 from chatkit_host.server.workflows.definition import KIND_EXPORT, CompiledWorkflow
 from chatkit_host.server.workflows.events import EventMapper
 from chatkit_host.server.workflows.export_stream import LiveReply, Step
-from chatkit_host.server.workflows.history import HistoryConverter, split_latest, user_text
+from chatkit_host.server.workflows.history import HistoryConverter, split_latest, to_model_input, user_text
 from chatkit_host.server.workflows.mcp_servers import Recovering, find_unavailable
 from chatkit_host.server.workflows.models import ResponsesUnavailable
 from chatkit_host.server.workflows.outcome import (
@@ -63,6 +64,17 @@ from chatkit_host.server.workflows.usage import turn_usage
 from chatkit_host.server.workflows.writer import RunWriter
 
 logger = logging.getLogger(__name__)
+
+
+def failure_message(exc: Exception) -> str:
+    """What a user reads when a turn fails: what happened, in words, without internals."""
+    if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
+        return "The assistant could not reach its model provider; please try again."
+    if isinstance(exc, openai.RateLimitError):
+        return "The model provider is busy (rate limited); please try again in a moment."
+    if isinstance(exc, openai.APIStatusError):
+        return f"The model provider answered with an error (HTTP {exc.status_code}); please try again."
+    return "Something went wrong while the assistant was answering; please try again."
 
 
 class WorkflowEngine:
@@ -191,8 +203,9 @@ class WorkflowEngine:
                 message = str(unavailable)
             else:
                 logger.exception("workflow %s failed", name)
-                # Provider errors can quote credentials or internals: the user sees the kind, the trace the rest.
-                message = f"The workflow failed ({type(exc).__name__}); please try again."
+                # Provider errors can quote credentials or internals: the user reads what happened in words
+                # (never an exception class name), the trace and the log the rest.
+                message = failure_message(exc)
             yield ErrorEvent(code="custom", message=message, allow_retry=True)
         finally:
             self._save(turn, scope, session.workflow_id, version, name, status, error)
@@ -207,9 +220,9 @@ class WorkflowEngine:
         name: str,
     ) -> AsyncIterator[ThreadStreamEvent]:
         assert compiled.start is not None
-        items = await turn.load_history()
+        items = await turn.load_history(compiled.history_max_tokens)
         converter = await self._converter(turn, items, compiled, scope)
-        model_input = await converter.to_agent_input(items)
+        model_input = await to_model_input(converter, items)
         if compiled.single_call is not None:
             async for data in compiled.single_call.stream(model_input, scope, name, turn.thread.id, context):
                 for mapped in mapper.map_model_event(data):
@@ -244,10 +257,10 @@ class WorkflowEngine:
         mapper: EventMapper,
     ) -> AsyncIterator[ThreadStreamEvent]:
         assert compiled.run_workflow is not None and compiled.workflow_input is not None
-        items = await turn.load_history()
+        items = await turn.load_history(compiled.history_max_tokens)
         earlier, latest = split_latest(items)
         converter = await self._converter(turn, items, compiled, scope)
-        scope.history_prefix = await converter.to_agent_input(earlier)
+        scope.history_prefix = await to_model_input(converter, earlier)
         text = user_text(latest) if latest else ""
         if latest is not None and latest.attachments:
             # The export passes only the text on: the model wrapper adds the rest to its input (models.py).

@@ -89,6 +89,10 @@ class WorkflowSpec(_Spec):
     agents: list[AgentSpec] = Field(min_length=1)
     #: The attachment budget (``attachment_input.AttachmentBudget``); checked there.
     attachments: dict[str, Any] | None = None
+    #: Tokens of thread history per turn (estimated); the runtime's default when absent.
+    history_max_tokens: int | None = Field(default=None, ge=1)
+    #: What a message to a thread that is still answering does: ``enqueue`` (default) or ``reject``.
+    concurrent_messages: Literal["enqueue", "reject"] = "enqueue"
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -180,4 +184,6 @@ def compile_yaml(source: str, router: ModelRouter) -> CompiledWorkflow:
         mcp_servers=servers,
         client_tools=frozenset(t.client.name for a in spec.agents for t in a.tools if t.client is not None),
         attachments=parse_budget(spec.attachments),
+        history_max_tokens=spec.history_max_tokens,
+        concurrent_messages=spec.concurrent_messages,
     )
