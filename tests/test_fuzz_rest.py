@@ -75,7 +75,7 @@ def test_no_documented_route_answers_5xx_or_drops_the_connection(make_server: Ma
     findings = Findings()
     for operation in operations:
         names = {p.name for p in operation.path_parameters}
-        fixed = {name: real_ids[name] for name in names}
+        fixed = {name: real_ids[name] for name in names if name in real_ids}
         headers = secret if operation.path.startswith("/chatkit") else admin
         strategies = [
             operation.as_strategy(schemathesis.GenerationMode.POSITIVE, path_parameters=fixed),
