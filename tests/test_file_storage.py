@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import math
 import os
 import secrets
@@ -98,8 +99,12 @@ def test_an_upload_to_one_replica_is_served_and_sent_by_another(
     on_b = _on(b, on_a)
     thread_id, events = on_b.create_thread("what is in the scan?", attachments=[uploaded["id"]])
     assert [x.id for x in events[1].item.attachments] == [uploaded["id"]]
-    mention = f"[attachment: scan.png (image/png), id {uploaded['id']}]"
-    assert any(mention in request.transcript() for request in fake_openai.requests), fake_openai.requests
+    # Replica B read A's bytes from the database and sent them to the model as image input.
+    request = fake_openai.requests[0]  # the turn's (a title request follows)
+    assert f"[attachment: scan.png (image/png, {len(data)} bytes)]" in request.transcript()
+    parts = [p for m in request.body["messages"] if isinstance(m["content"], list) for p in m["content"]]
+    [image] = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+    assert base64.b64decode(image.removeprefix("data:image/png;base64,")) == data
 
     # The preview URL replica B signs (it is B's address) serves the bytes A received.
     item = on_b.json("threads.get_by_id", thread_id=thread_id)["items"]["data"][0]

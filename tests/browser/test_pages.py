@@ -94,13 +94,21 @@ def module_page(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def render(page: Page, markdown: str) -> Any:
-    """Renders with the shipped module and returns the resulting HTML."""
+    """Renders with the shipped module and returns the resulting HTML, each icon's SVG shortened to ``<svg/>``."""
     return page.evaluate(
         """async (text) => {
             const { renderMarkdown } = await import('/static/chatkit-ui.js');
-            return renderMarkdown(text).innerHTML;
+            return renderMarkdown(text).innerHTML.replace(/<svg[^>]*>.*?<\\/svg>/g, '<svg/>');
         }""",
         markdown,
+    )
+
+
+#: A code block's bar: its language and the Copy button (tests/browser/test_render_markdown.py clicks it).
+def code_bar(lang: str) -> str:
+    return (
+        f'<div class="ck-code-bar"><span class="ck-code-lang">{lang}</span><button class="ck-code-copy" type="button"'
+        ' aria-label="Copy code" title="Copy code"><svg/><span>Copy</span></button></div>'
     )
 
 
@@ -114,18 +122,26 @@ def render(page: Page, markdown: str) -> Any:
         ("# Title", "<h3>Title</h3>"),
         ("- a\n- b", "<ul><li><p>a</p></li><li><p>b</p></li></ul>"),
         ("3. c\n4. d", '<ol start="3"><li><p>c</p></li><li><p>d</p></li></ol>'),
-        ("```js\nx < 1\n```", '<pre><code data-lang="js">x &lt; 1</code></pre>'),
-        ("```\nstill streaming", "<pre><code>still streaming</code></pre>"),
+        (
+            "```js\nx < 1\n```",
+            f'<div class="ck-code">{code_bar("js")}<pre><code data-lang="js">x &lt; 1</code></pre></div>',
+        ),
+        (
+            "```\nstill streaming",
+            f'<div class="ck-code">{code_bar("code")}<pre><code>still streaming</code></pre></div>',
+        ),
         ("> quoted", "<blockquote><p>quoted</p></blockquote>"),
         (
             "[site](https://example.org/a?b=1)",
             '<p><a href="https://example.org/a?b=1" target="_blank" rel="noopener noreferrer nofollow">site</a></p>',
         ),
-        ("[x](javascript:alert(1))", "<p><span>x</span>)</p>"),
+        ("[x](javascript:alert(1))", "<p><span>x</span></p>"),
         ("[x](data:text/html,hi)", "<p><span>x</span></p>"),
         (
             "![pic](https://example.org/p.png)",
-            '<p><a href="https://example.org/p.png" target="_blank" rel="noopener noreferrer nofollow">pic</a></p>',
+            # A picture on another host is linked, never loaded.
+            '<p><a href="https://example.org/p.png" target="_blank" rel="noopener noreferrer nofollow"'
+            ' class="ck-md-image-link" title="https://example.org/p.png"><svg/>pic</a></p>',
         ),
         (
             "see https://example.org.",

@@ -7,12 +7,15 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from chatkit_host.server.credentials import load_admin_keys
 from chatkit_host.server.settings import DEFAULT_DATA_DIR, FILE_STORAGES, Settings
+
+if TYPE_CHECKING:
+    from chatkit_host.server.http.endpoints import FastLane
 
 #: ``serve`` could not start (the port is taken); documented in docs/cli.md.
 EXIT_SERVE_FAILED = 1
@@ -134,8 +137,9 @@ def serve(
     )
 
 
-async def _start_once(app: Any) -> None:
-    async with app.router.lifespan_context(app):
+async def _start_once(app: FastLane) -> None:
+    # The FastAPI app inside the fast lane owns the lifespan (migrations, workflow publishing).
+    async with app.app.router.lifespan_context(app.app):
         pass
 
 

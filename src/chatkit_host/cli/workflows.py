@@ -38,7 +38,7 @@ def workflows() -> None:
 @workflows.command("publish")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "workflow_id", default=None, help="Workflow id [default: the YAML id, else the file name].")
-@click.option("--name", default=None, help="Display name.")
+@click.option("--name", default=None, help="Display name [default: the YAML name].")
 @click.option("--format", "format_", type=click.Choice(["yaml", "python"]), default=None, help="[default: by suffix]")
 @click.option("--no-latest", is_flag=True, help="Publish without making it the latest version.")
 @api_command
@@ -50,8 +50,11 @@ def publish(
     if definition_format is None:
         raise click.BadParameter("cannot tell the format from the suffix; pass --format", param_hint="PATH")
     source = path.read_text(encoding="utf-8")
-    if workflow_id is None and not (definition_format == "yaml" and _has_yaml_id(source)):
-        workflow_id = path.stem
+    # The YAML's own ``id:`` and ``name:`` unless the options say otherwise, sent explicitly: a publish request
+    # without an id gets a new random one (the REST contract), so leaving it to the server lost the YAML's id.
+    declared_id, declared_name = _yaml_identity(source) if definition_format == "yaml" else (None, None)
+    workflow_id = workflow_id or declared_id or path.stem
+    name = name or declared_name
     version = ctx.client.chatkit.workflows.publish(
         source=source, format=definition_format, id=workflow_id, name=name, make_latest=not no_latest
     )
@@ -61,14 +64,22 @@ def publish(
         ctx.out.fields(_version_fields(version))
 
 
-def _has_yaml_id(source: str) -> bool:
+def _yaml_identity(source: str) -> tuple[str | None, str | None]:
+    """The ``id:`` and ``name:`` a YAML definition declares, each None when absent."""
     import yaml
 
     try:
         loaded = yaml.safe_load(source)
     except yaml.YAMLError:
-        return False  # the server reports the syntax error with its position
-    return isinstance(loaded, dict) and isinstance(loaded.get("id"), str)
+        return None, None  # the server reports the syntax error with its position
+    if not isinstance(loaded, dict):
+        return None, None
+
+    def text(key: str) -> str | None:
+        value = loaded.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    return text("id"), text("name")
 
 
 @workflows.command("list")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatkit_host.server.workflows.definition import CompiledWorkflow, compile_python, invalid
+from chatkit_host.server.workflows.definition import CompiledWorkflow, compile_python
 from chatkit_host.server.workflows.models import ModelRouter
+from chatkit_host.server.workflows.python_load import invalid
 from chatkit_host.server.workflows.yaml_definition import compile_yaml
 
 

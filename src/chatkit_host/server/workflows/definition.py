@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import sys
-import types
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import Agent, RunContextWrapper
+from agents import Agent, FunctionTool, RunContextWrapper
 from agents.mcp import MCPServer
 from pydantic import BaseModel, ValidationError
 
-from chatkit_host.server.errors import BadRequest
+from chatkit_host.server.workflows.attachment_input import AttachmentBudget
 from chatkit_host.server.workflows.export_stream import ProgressHooks
 from chatkit_host.server.workflows.models import ModelRouter
+from chatkit_host.server.workflows.python_load import execute, invalid
 from chatkit_host.server.workflows.run_context import current_run
 from chatkit_host.server.workflows.single_call import SingleCall, plan_single_call
 from chatkit_host.server.workflows.state import check_declaration, has_template, render, state_model
@@ -46,6 +45,8 @@ class CompiledWorkflow:
     mcp_servers: list[MCPServer] = field(default_factory=list)
     #: Names of tools the browser runs (``client_tool_call`` items).
     client_tools: frozenset[str] = frozenset()
+    #: How much of the users' attachments its model calls carry (``attachment_input.py``).
+    attachments: AttachmentBudget = field(default_factory=AttachmentBudget)
     _state_type: type[BaseModel] | None = field(default=None, repr=False)
     #: One model call without the Runner, when the starting agent can only answer in text (``single_call.py``).
     single_call: SingleCall | None = field(default=None, init=False, repr=False)
@@ -73,10 +74,6 @@ class CompiledWorkflow:
 
 def sha256(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
-
-
-def invalid(message: str) -> BadRequest:
-    return BadRequest(message, param="source", code="invalid_workflow_definition")
 
 
 def reachable_agents(roots: Iterable[Agent[Any]]) -> list[Agent[Any]]:
@@ -107,7 +104,10 @@ def bind_agents(agents: list[Agent[Any]], router: ModelRouter) -> list[str]:
         if isinstance(agent.model, str) or agent.model is None:
             if agent.model and agent.model not in names:
                 names.append(agent.model)
-            agent.model = router.bind(agent.model)
+            # Hosted tools (web search, file search, code interpreter, ...) exist only on the Responses API:
+            # such an agent takes it even where the server's default is Chat Completions.
+            hosted = any(not isinstance(tool, FunctionTool) for tool in agent.tools)
+            agent.model = router.bind(agent.model, "responses" if hosted else None)
         if isinstance(agent.instructions, str) and has_template(agent.instructions):
             agent.instructions = _templated(agent.instructions)
     return names
@@ -130,6 +130,13 @@ def parse_state(raw: Any) -> dict[str, StateVariable] | None:
     return declared
 
 
+def parse_budget(raw: Any) -> AttachmentBudget:
+    try:
+        return AttachmentBudget.parse(raw)
+    except ValueError as exc:
+        raise invalid(f"{exc}.") from exc
+
+
 def _string_list(raw: Any, what: str) -> list[str]:
     if raw is None:
         return []
@@ -139,17 +146,10 @@ def _string_list(raw: Any, what: str) -> list[str]:
 
 
 def compile_python(source: str, module_name: str, router: ModelRouter) -> CompiledWorkflow:
-    module = types.ModuleType(module_name)
-    module.__file__ = f"<workflow {module_name}>"
-    # Registered so pydantic and dataclasses can resolve the module's own names while it executes.
-    sys.modules[module_name] = module
-    try:
-        exec(compile(source, module.__file__, "exec"), module.__dict__)
-    except Exception as exc:
-        sys.modules.pop(module_name, None)
-        raise invalid(f"The Python definition failed to load: {type(exc).__name__}: {exc}") from exc
-    namespace = module.__dict__
+    # Its OpenAI clients bound to the server's provider, a failure a 400 naming the line (python_load.py).
+    namespace = execute(source, module_name, router).__dict__
     state = parse_state(namespace.get("STATE_VARIABLES"))
+    budget = parse_budget(namespace.get("ATTACHMENTS"))
     allowed = _string_list(namespace.get("MODELS"), "MODELS")
     module_agents = [v for v in namespace.values() if isinstance(v, Agent)]
     run_workflow = namespace.get("run_workflow")
@@ -173,6 +173,7 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
             models=allowed or names,
             run_workflow=run_workflow,
             workflow_input=workflow_input,
+            attachments=budget,
         )
     start = namespace.get("starting_agent") or namespace.get("agent")
     if not isinstance(start, Agent):
@@ -182,7 +183,9 @@ def compile_python(source: str, module_name: str, router: ModelRouter) -> Compil
         )
     agents = reachable_agents([start, *module_agents])
     names = bind_agents(agents, router)
-    return CompiledWorkflow(kind=KIND_AGENTS, start=start, agents=agents, state=state, models=allowed or names)
+    return CompiledWorkflow(
+        kind=KIND_AGENTS, start=start, agents=agents, state=state, models=allowed or names, attachments=budget
+    )
 
 
 def builtin_default(router: ModelRouter) -> CompiledWorkflow:

@@ -19,18 +19,14 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 
-from agents import (
-    InputGuardrailTripwireTriggered,
-    OutputGuardrailTripwireTriggered,
-    RunConfig,
-    Runner,
-)
+from agents import InputGuardrailTripwireTriggered, RunConfig, Runner
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageItem,
     ClientToolCallItem,
     CustomTask,
     ErrorEvent,
+    ThreadItem,
     ThreadItemDoneEvent,
     ThreadItemRemovedEvent,
     ThreadStreamEvent,
@@ -42,12 +38,20 @@ from pydantic import ValidationError
 from chatkit_host.server import ids
 from chatkit_host.server.errors import APIError
 from chatkit_host.server.turn import Responder, Turn
+from chatkit_host.server.workflows.attachment_input import AttachmentInputs
 from chatkit_host.server.workflows.builtin_tools import new_widget_item_factory
 from chatkit_host.server.workflows.definition import KIND_EXPORT, CompiledWorkflow
 from chatkit_host.server.workflows.events import EventMapper
 from chatkit_host.server.workflows.export_stream import LiveReply, Step
 from chatkit_host.server.workflows.history import HistoryConverter, split_latest, user_text
 from chatkit_host.server.workflows.mcp_servers import Recovering, find_unavailable
+from chatkit_host.server.workflows.models import ResponsesUnavailable
+from chatkit_host.server.workflows.outcome import (
+    GUARDRAIL_TRIPPED,
+    export_answer,
+    guardrail_message,
+    refused_attachments,
+)
 from chatkit_host.server.workflows.records import TraceRecord
 from chatkit_host.server.workflows.registry import DEFAULT_WORKFLOW_ID, WorkflowRegistry
 from chatkit_host.server.workflows.run_context import CURRENT_RUN, RunScope
@@ -60,28 +64,23 @@ from chatkit_host.server.workflows.writer import RunWriter
 
 logger = logging.getLogger(__name__)
 
-GUARDRAIL_FALLBACK = "Sorry, I can't help with that."
-#: What a tripped guardrail raises out of either kind of run (the Runner's, or an export's ``run_workflow``).
-GUARDRAIL_TRIPPED = (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)
-
-
-def _guardrail_message(exc: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> str:
-    info = exc.guardrail_result.output.output_info
-    if isinstance(info, dict) and isinstance(info.get("message"), str):
-        return str(info["message"])
-    if isinstance(info, str) and info:
-        return info
-    return GUARDRAIL_FALLBACK
-
 
 class WorkflowEngine:
     """Implements ``chatkit_host.server.turn.Responder`` on top of the registry and the Agents SDK."""
 
-    def __init__(self, registry: WorkflowRegistry, writer: RunWriter, offline: Responder | None = None) -> None:
+    def __init__(
+        self,
+        registry: WorkflowRegistry,
+        writer: RunWriter,
+        offline: Responder | None = None,
+        inputs: AttachmentInputs | None = None,
+    ) -> None:
         self.registry = registry
         self.writer = writer
         self.titler = Titler(registry, writer)
-        self.converter = HistoryConverter()
+        #: Reads attachments for model input; without it (an engine built without storage) the model gets a
+        #: line naming each attachment.
+        self.inputs = inputs
         #: Answers the built-in workflow when no provider is configured (the runtime's echoing stand-in).
         self.offline = offline
         self._mcp_lock = asyncio.Lock()
@@ -92,8 +91,22 @@ class WorkflowEngine:
     def _offline_default(self, turn: Turn) -> Responder | None:
         router = self.registry.router
         if turn.session.workflow_id == DEFAULT_WORKFLOW_ID and router is not None and router.offline:
+            # The echoing stand-in reads only words: a message with files goes to the offline model, which says
+            # what it received (names, sizes, a text file's first line).
+            if turn.input is not None and turn.input.attachments and self.inputs is not None:
+                return None
             return self.offline
         return None
+
+    async def _converter(
+        self, turn: Turn, items: list[ThreadItem], compiled: CompiledWorkflow, scope: RunScope
+    ) -> HistoryConverter:
+        """A converter for this turn's items, its attachments planned within the workflow's budget."""
+        if self.inputs is None:
+            return HistoryConverter()
+        parts = await self.inputs.plan(items, compiled.attachments)
+        scope.attachment_parts = parts
+        return HistoryConverter(parts)
 
     async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         session = turn.session
@@ -127,6 +140,7 @@ class WorkflowEngine:
         context.run(CURRENT_RUN.set, scope)
         mapper = EventMapper(turn.thread.id, turn.new_item_id, compiled.client_tools)
         status, error = "completed", None
+        self.titler.forget(turn.thread.id)
         try:
             fallback = self._offline_default(turn)
             if fallback is not None:
@@ -154,16 +168,24 @@ class WorkflowEngine:
             # The reply so far is taken back and the guardrail's message said instead (the run has already
             # stopped: its generator's cleanup ran as the exception left it).
             status = "guardrail"
+            if isinstance(exc, InputGuardrailTripwireTriggered):
+                self.titler.refused(turn.thread.id)
             for item_id in mapper.produced:
                 yield ThreadItemRemovedEvent(item_id=item_id)
-            yield self._message(turn, _guardrail_message(exc))
+            yield self._message(turn, guardrail_message(exc))
         except (asyncio.CancelledError, GeneratorExit):
             status = "cancelled"
             raise
         except Exception as exc:
             status, error = "error", f"{type(exc).__name__}: {exc}"
             unavailable = find_unavailable(exc)
-            if unavailable is not None:
+            if isinstance(exc, ResponsesUnavailable):
+                logger.warning("workflow %s: %s", name, exc)
+                message = str(exc)
+            elif (refused := refused_attachments(exc, scope)) is not None:
+                logger.warning("workflow %s: the model refused the attachments: %s", name, exc)
+                message = refused
+            elif unavailable is not None:
                 # Our own message, naming only the server; the next turn tries to reconnect.
                 logger.warning("workflow %s: %s", name, unavailable)
                 message = str(unavailable)
@@ -186,7 +208,8 @@ class WorkflowEngine:
     ) -> AsyncIterator[ThreadStreamEvent]:
         assert compiled.start is not None
         items = await turn.load_history()
-        model_input = await self.converter.to_agent_input(items)
+        converter = await self._converter(turn, items, compiled, scope)
+        model_input = await converter.to_agent_input(items)
         if compiled.single_call is not None:
             async for data in compiled.single_call.stream(model_input, scope, name, turn.thread.id, context):
                 for mapped in mapper.map_model_event(data):
@@ -223,8 +246,14 @@ class WorkflowEngine:
         assert compiled.run_workflow is not None and compiled.workflow_input is not None
         items = await turn.load_history()
         earlier, latest = split_latest(items)
-        scope.history_prefix = await self.converter.to_agent_input(earlier)
+        converter = await self._converter(turn, items, compiled, scope)
+        scope.history_prefix = await converter.to_agent_input(earlier)
         text = user_text(latest) if latest else ""
+        if latest is not None and latest.attachments:
+            # The export passes only the text on: the model wrapper adds the rest to its input (models.py).
+            first: Any
+            first, *_ = await converter.to_agent_input([latest])
+            scope.latest_parts = list(first["content"])[1:]
         workflow_input = compiled.workflow_input(input_as_text=text)
         # The export's model calls and agent steps arrive here while it runs (export_stream.py).
         live = scope.live = LiveReply()
@@ -246,8 +275,12 @@ class WorkflowEngine:
             yield mapped
         for pending in scope.drain_events():
             yield pending
-        output = result.get("output_text") if isinstance(result, dict) else result
-        final = "" if output is None else str(output)
+        final = export_answer(result)
+        if final is None:
+            # Nothing to say (no End node: no ``return``; a route that returns ``{"category": ...}``): the reply
+            # stays exactly as it was streamed, so the thread's history is what the user saw. Taking it back
+            # and saying "" left an empty bubble and an empty assistant turn in the next turn's history.
+            return
         # The reply is exactly what run_workflow returned, as before streaming: the streamed message that says
         # it stays, every other streamed message (an earlier agent's answer, a preamble before a tool call) is
         # taken back, and when none says it, it is sent as the final message.

@@ -30,11 +30,17 @@ from chatkit_host.server.workflows.run_context import current_run
 DEFAULT_REMOTE_MODEL = "gpt-4.1-mini"
 
 
+class ResponsesUnavailable(Exception):
+    """An agent needs the Responses API and the provider does not serve it; the message says so to the user."""
+
+
 class ModelRouter:
     """Resolves model names to Agents SDK models; one per server."""
 
     def __init__(self, settings: Settings) -> None:
         self._remote: OpenAIProvider | None = None
+        #: The Responses API on the same client, for agents with hosted tools when the default is Chat Completions.
+        self._responses: OpenAIProvider | None = None
         self._client: AsyncOpenAI | None = None
         self.api = settings.openai_api or ("chat_completions" if settings.openai_base_url else "responses")
         if self.api not in ("responses", "chat_completions"):
@@ -48,8 +54,10 @@ class ModelRouter:
                 base_url=settings.openai_base_url,
             )
             self._remote = OpenAIProvider(openai_client=self._client, use_responses=self.api == "responses")
+            if self.api != "responses":
+                self._responses = OpenAIProvider(openai_client=self._client, use_responses=True)
         self.default_model = settings.default_model or (DEFAULT_REMOTE_MODEL if self._remote else OFFLINE_MODEL)
-        self._models: dict[str, Model] = {}
+        self._models: dict[tuple[str, str | None], Model] = {}
 
     @property
     def offline(self) -> bool:
@@ -60,46 +68,87 @@ class ModelRouter:
         """The configured provider's client (also used for speech-to-text), or None when offline."""
         return self._client
 
-    def resolve(self, name: str | None) -> Model:
+    def api_for(self, needs: str | None) -> str:
+        """The API a model call takes: the one an agent needs (hosted tools need Responses), else the default."""
+        return needs if needs is not None and self._remote is not None else self.api
+
+    def resolve(self, name: str | None, needs: str | None = None) -> Model:
         name = name or self.default_model
-        model = self._models.get(name)
+        api = self.api_for(needs)
+        model = self._models.get((name, api))
         if model is None:
             if self._remote is None or name == OFFLINE_MODEL:
                 model = OfflineModel(name)
+            elif api != self.api and self._responses is not None:
+                model = self._responses.get_model(name)
             else:
                 model = self._remote.get_model(name)
-            self._models[name] = model
+            self._models[(name, api)] = model
         return model
 
-    def bind(self, name: str | None) -> HostModel:
-        return HostModel(self, name)
+    def bind(self, name: str | None, needs: str | None = None) -> HostModel:
+        """The model of an agent naming ``name``; ``needs="responses"`` when its tools need that API."""
+        return HostModel(self, name, needs)
 
     async def aclose(self) -> None:
         if self._remote is not None:
             await self._remote.aclose()
+        if self._responses is not None:
+            await self._responses.aclose()
         if self._client is not None:
             await self._client.close()
 
 
 def _with_history(input: str | list[TResponseInputItem]) -> str | list[TResponseInputItem]:
     run = current_run()
-    if run is None or not run.history_prefix:
+    if run is None or not (run.history_prefix or run.latest_parts):
         return input
     items: list[TResponseInputItem] = [{"role": "user", "content": input}] if isinstance(input, str) else list(input)
+    if run.latest_parts:
+        items = _with_attachments(items, run.latest_parts)
     return [*run.history_prefix, *items]
+
+
+def _with_attachments(items: list[TResponseInputItem], parts: list[Any]) -> list[TResponseInputItem]:
+    """The export's input with the latest message's attachments added to its first user message (the one the
+    export built from ``input_as_text``), or before everything when it has none; the items are not mutated."""
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("role") == "user":
+            content: Any = item.get("content")
+            text = [{"type": "input_text", "text": content}] if isinstance(content, str) else list(content or [])
+            merged: Any = {**item, "content": [*text, *parts]}
+            return [*items[:index], merged, *items[index + 1 :]]
+    first: Any = {"type": "message", "role": "user", "content": parts}
+    return [first, *items]
 
 
 class HostModel(Model):
     """An agent's model as named in its definition, resolved through the server's router on each call."""
 
-    def __init__(self, router: ModelRouter, name: str | None) -> None:
+    def __init__(self, router: ModelRouter, name: str | None, needs: str | None = None) -> None:
         self.router = router
         self.name = name
+        #: The API this agent's calls need whatever the server's default (``"responses"`` for hosted tools).
+        self.needs = needs
 
     def _target(self) -> tuple[str, Model]:
         run = current_run()
         name = (run.model_override if run else None) or self.name or self.router.default_model
-        return name, self.router.resolve(name)
+        return name, self.router.resolve(name, self.needs)
+
+    def _explain(self, exc: Exception) -> Exception:
+        """A provider that cannot serve the Responses API this agent needs: say so, in words (the engine shows
+        a :class:`ResponsesUnavailable` as it is); any other failure as it was."""
+        if self.needs is None or self.router.api == self.needs or self.router.offline:
+            return exc
+        status = getattr(exc, "status_code", None)
+        if status not in (404, 405, 501):
+            return exc
+        return ResponsesUnavailable(
+            f"This workflow's agent uses hosted tools (web search, file search, ...), which need the Responses "
+            f"API, but the configured provider does not serve it (HTTP {status} on /responses). Point "
+            "CHATKIT_HOST_OPENAI_BASE_URL at a provider with the Responses API, or remove the hosted tools."
+        )
 
     def _record(
         self,
@@ -125,7 +174,7 @@ class HostModel(Model):
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,
                 error=error,
-                api=self.router.api if not self.router.offline else OFFLINE_MODEL,
+                api=self.router.api_for(self.needs) if not self.router.offline else OFFLINE_MODEL,
                 # What the model was sent and answered, for the span detail (cut to size in tracing.py).
                 instructions=prompt[0],
                 input=prompt[1],
@@ -183,6 +232,9 @@ class HostModel(Model):
             )
         except Exception as exc:
             self._record(name, started, 0, 0, f"{type(exc).__name__}: {exc}", (system_instructions, sent), None)
+            explained = self._explain(exc)
+            if explained is not exc:
+                raise explained from exc
             raise
         usage = response.usage
         self._record(
@@ -231,5 +283,8 @@ class HostModel(Model):
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             self._record(name, started, input_tokens, output_tokens, error, (system_instructions, sent), output)
+            explained = self._explain(exc)
+            if explained is not exc:
+                raise explained from exc
             raise
         self._record(name, started, input_tokens, output_tokens, None, (system_instructions, sent), output)

@@ -65,17 +65,40 @@ def echo_reply(said: str) -> str:
     return f"{INTRO} You said: {' '.join(said.split()) or '(nothing)'}"
 
 
-def _latest_user_text(input: str | list[TResponseInputItem]) -> str:
+def _latest_user_content(input: str | list[TResponseInputItem]) -> list[dict[str, Any]]:
+    """The content parts of the latest user message that carries words or files."""
     if isinstance(input, str):
-        return input
+        return [{"type": "input_text", "text": input}]
     for item in reversed(input):
         if isinstance(item, dict) and item.get("role") == "user":
-            content = item.get("content")
+            content: Any = item.get("content")
             if isinstance(content, str):
-                return content
+                return [{"type": "input_text", "text": content}]
             if isinstance(content, list):
-                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return ""
+                return [p for p in content if isinstance(p, dict)]
+    return []
+
+
+def _said_and_received(input: str | list[TResponseInputItem]) -> tuple[str, list[str]]:
+    """The user's words, and one description per attachment the message carried (see attachment_input.py:
+    each is announced by an ``[attachment: ...]`` line, followed by its image or file part, or its text)."""
+    words: list[str] = []
+    received: list[str] = []
+    for part in _latest_user_content(input):
+        kind, text = part.get("type"), str(part.get("text", ""))
+        if kind == "input_text" and text.startswith("[attachment: "):
+            head, _, body = text.partition("\n")
+            announced, _, note = head.rpartition("]")  # note: " not sent: why." when it was not
+            described = announced.removeprefix("[attachment: ") + note
+            if body:
+                first = body.splitlines()[0] if body.splitlines() else ""
+                described += f' as text, first line: "{first[:80]}"'
+            received.append(described)
+        elif kind == "input_text":
+            words.append(text)
+        elif received and kind in ("input_image", "input_file"):
+            received[-1] += " as image input" if kind == "input_image" else " as file input"
+    return " ".join(words), received
 
 
 def example_for_schema(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
@@ -132,7 +155,11 @@ class OfflineModel(Model):
         if output_schema is not None and not output_schema.is_plain_text():
             value = example_for_schema(output_schema.json_schema())
             return orjson.dumps(value).decode()
-        return echo_reply(_latest_user_text(input)[:200])
+        said, received = _said_and_received(input)
+        reply = echo_reply(said[:200])
+        if received:
+            reply += f" It received {len(received)} attachment(s): " + "; ".join(received) + "."
+        return reply
 
     def _response(self, text: str, input: str | list[TResponseInputItem]) -> Response:
         message = ResponseOutputMessage(

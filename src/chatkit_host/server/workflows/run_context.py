@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from agents import TResponseInputItem
     from chatkit.types import ThreadStreamEvent, WidgetItem
 
+    from chatkit_host.server.workflows.attachment_input import AttachmentParts
     from chatkit_host.server.workflows.export_stream import LiveReply
     from chatkit_host.server.workflows.tracing import RunRecorder
 
@@ -42,6 +43,11 @@ class RunScope:
     recorder: RunRecorder | None = None
     #: Earlier turns of the thread, prepended to model input by code that only passes the latest message.
     history_prefix: list[TResponseInputItem] = field(default_factory=list)
+    #: The latest user message's attachments as content parts, added to an export's own input (which carries
+    #: only the message's text, ``input_as_text``).
+    latest_parts: list[Any] = field(default_factory=list)
+    #: The turn's attachments as planned for model input (``attachment_input.py``); None without storage.
+    attachment_parts: AttachmentParts | None = None
     #: A model picked through ``inference_options.model`` (already checked against the allowed list).
     model_override: str | None = None
     #: Token usage of every model call in the run, recorded even when tracing is off.

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from chatkit_host.server.attachments.storage import make_file_storage
 from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import Store
 from chatkit_host.server.turn import Responder
+from chatkit_host.server.workflows.attachment_input import AttachmentInputs
 from chatkit_host.server.workflows.engine import WorkflowEngine
 from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.otlp import OtlpExporter
@@ -40,5 +42,7 @@ async def open_workflows(settings: Settings, store: Store, offline: Responder | 
     registry = WorkflowRegistry(workflow_store, models)
     await registry.register_paths(settings.workflow_paths, time.time())
     writer = RunWriter(workflow_store, OtlpExporter(settings.otlp_endpoint) if settings.otlp_endpoint else None)
-    engine = WorkflowEngine(registry, writer, offline)
+    # Its own handle on the attachment bytes (the storages hold no state beyond where the bytes are).
+    inputs = AttachmentInputs(store, make_file_storage(settings, store))
+    engine = WorkflowEngine(registry, writer, offline, inputs)
     return Workflows(registry=registry, engine=engine, models=models, store=workflow_store, writer=writer)

@@ -7,6 +7,7 @@ the usage writer: it is one plain ``Runner.run`` of a throwaway agent, bounded i
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from typing import Any
 
 from agents import Agent, RunConfig, Runner
@@ -25,15 +26,38 @@ TITLE_TIMEOUT = 15.0
 #: Characters of each side of the exchange the title model reads.
 EXCHANGE_CHARS = 2000
 TITLE_CHARS = 100
+#: The title of a thread whose first message an input guardrail refused: the message itself must not become
+#: the thread's name in every list (it may be what the guardrail keeps out: a secret, an insult). It is the
+#: chat UI's own word for an untitled thread. The runtime titles a thread once, so it stays; leaving the thread
+#: untitled until a message passes would need the runtime to accept "no title yet" (``runtime/stream.py``).
+REFUSED_TITLE = "New conversation"
+#: Threads remembered between a refused turn and its title request (the runtime asks right after the turn, in
+#: the same process); bounded, because a session without titling never asks.
+_REFUSED_REMEMBERED = 1024
 
 
 class Titler:
     def __init__(self, registry: WorkflowRegistry, writer: RunWriter) -> None:
         self.registry = registry
         self.writer = writer
+        self._refused: OrderedDict[str, None] = OrderedDict()
+
+    def refused(self, thread_id: str) -> None:
+        """The latest turn of ``thread_id`` was refused by an input guardrail: its message names no title."""
+        self._refused[thread_id] = None
+        self._refused.move_to_end(thread_id)
+        while len(self._refused) > _REFUSED_REMEMBERED:
+            self._refused.popitem(last=False)
+
+    def forget(self, thread_id: str) -> None:
+        """A new turn of ``thread_id`` starts: only its own outcome counts."""
+        self._refused.pop(thread_id, None)
 
     async def title(self, turn: Turn, user_text: str, reply_text: str) -> str | None:
         """A title from the workflow's first model; None (the runtime's fallback) without a provider."""
+        if turn.thread.id in self._refused:
+            del self._refused[turn.thread.id]
+            return REFUSED_TITLE
         router = self.registry.router
         if router is None or router.offline:
             return None

@@ -24,11 +24,12 @@ from chatkit_host.server.workflows.definition import (
     KIND_AGENTS,
     CompiledWorkflow,
     bind_agents,
-    invalid,
+    parse_budget,
     parse_state,
 )
 from chatkit_host.server.workflows.mcp_servers import RecoveringSse, RecoveringStreamableHttp
 from chatkit_host.server.workflows.models import ModelRouter
+from chatkit_host.server.workflows.python_load import invalid
 
 
 class _Spec(BaseModel):
@@ -86,6 +87,8 @@ class WorkflowSpec(_Spec):
     state_variables: dict[str, Any] | None = None
     start: str | None = None
     agents: list[AgentSpec] = Field(min_length=1)
+    #: The attachment budget (``attachment_input.AttachmentBudget``); checked there.
+    attachments: dict[str, Any] | None = None
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -176,4 +179,5 @@ def compile_yaml(source: str, router: ModelRouter) -> CompiledWorkflow:
         models=spec.models or names,
         mcp_servers=servers,
         client_tools=frozenset(t.client.name for a in spec.agents for t in a.tools if t.client is not None),
+        attachments=parse_budget(spec.attachments),
     )

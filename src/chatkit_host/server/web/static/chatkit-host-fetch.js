@@ -15,9 +15,11 @@
  *
  * `getClientSecret(current)` receives null the first time and the expired secret afterwards, like
  * ChatKit's hosted-mode option of the same name. Concurrent requests share one refresh.
+ * `refreshCodes` lists the 401 codes that trigger a refresh (by default only `session_expired`; the
+ * drop-in `<openai-chatkit>` in hosted mode also renews cancelled and refused secrets, as OpenAI's does).
  */
 
-const REFRESH_CODE = "session_expired";
+const REFRESH_CODES = ["session_expired"];
 
 /**
  * @param {object} options
@@ -25,9 +27,10 @@ const REFRESH_CODE = "session_expired";
  *   Returns a client secret from the page's backend (which creates sessions with its admin key).
  * @param {string | null} [options.clientSecret] A secret the page already has, used before asking.
  * @param {typeof fetch} [options.fetch] The underlying fetch (defaults to the global one).
+ * @param {string[]} [options.refreshCodes] 401 error codes after which a new secret is fetched and the request retried once.
  * @returns {(input: RequestInfo | URL, init?: RequestInit) => Promise<Response>}
  */
-export function createChatKitFetch({ getClientSecret, clientSecret = null, fetch: baseFetch } = {}) {
+export function createChatKitFetch({ getClientSecret, clientSecret = null, fetch: baseFetch, refreshCodes = REFRESH_CODES } = {}) {
   if (typeof getClientSecret !== "function") {
     throw new TypeError("createChatKitFetch needs a getClientSecret(current) function");
   }
@@ -66,7 +69,7 @@ export function createChatKitFetch({ getClientSecret, clientSecret = null, fetch
     if (response.status !== 401) return false;
     try {
       const body = await response.clone().json();
-      return body?.error?.code === REFRESH_CODE;
+      return refreshCodes.includes(body?.error?.code);
     } catch {
       return false;
     }

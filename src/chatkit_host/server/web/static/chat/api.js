@@ -1,5 +1,18 @@
 // The ChatKit runtime protocol as seen from the browser: one POST endpoint, JSON bodies
 // `{type, params, metadata}`, answered either with JSON or with Server-Sent Events (`data: <json>\n\n`).
+//
+// Two ways to reach it, as in ChatKit's `api` option:
+// - custom mode `{url, domainKey, fetch, uploadStrategy}`: the page's own endpoint and fetch;
+// - hosted mode `{getClientSecret(current)}`: the runtime of the chatkit-host server these modules were
+//   loaded from (so swapping the CDN's chatkit.js for ours is the only change a hosted app needs), with the
+//   session's client secret as `Authorization: Bearer`, renewed through `getClientSecret(current)` and
+//   retried once when the server answers 401 expired, cancelled or refused, as the hosted element does.
+import { createChatKitFetch } from "../chatkit-host-fetch.js";
+
+/** The runtime endpoint of the server that served this file (`/static/chat/api.js` -> `/chatkit`). */
+export const HOSTED_URL = new URL("../../chatkit", import.meta.url).href;
+/** 401 codes after which hosted mode asks `getClientSecret(current)` for a new secret (src/chatkit_host/server/runtime/auth.py). */
+export const HOSTED_REFRESH_CODES = ["session_expired", "session_cancelled", "invalid_client_secret"];
 
 /** An error answered by the server (OpenAI's envelope) or raised by the transport. */
 export class ChatApiError extends Error {
@@ -74,19 +87,31 @@ function resolve(url, base) {
 
 export class ChatApi {
   /**
-   * @param {{url: string, fetch?: typeof fetch, uploadStrategy?: object}} api
+   * @param {{url?: string, domainKey?: string, fetch?: typeof fetch, uploadStrategy?: object, getClientSecret?: Function}} api
    * @param {() => string|undefined} locale
    */
   constructor(api, locale) {
-    if (!api || !api.url) throw new TypeError("options.api.url is required");
-    this.url = api.url;
+    const hosted = Boolean(api) && typeof api.getClientSecret === "function";
+    if (!hosted && (!api || !api.url)) throw new TypeError("options.api needs either url (custom mode) or getClientSecret (hosted mode)");
+    // `domainKey` is accepted and never verified: there is no one to verify it against (docs/ui.md).
+    this.mode = hosted ? "hosted" : "custom";
+    this.url = hosted ? HOSTED_URL : api.url;
     // The chat server may live on another origin than the page that embeds the component; URLs it
     // hands out (previews, upload targets) are "ours" when they point at it, not at the page.
     this.serverUrl = resolve(api.url, window.location.href)?.href || window.location.href;
     this.serverOrigin = new URL(this.serverUrl).origin;
-    this.fetchImpl = api.fetch || ((...args) => window.fetch(...args));
-    this.uploadStrategy = api.uploadStrategy || null;
+    // The page's functions are read at call time, so `update` can hand over fresh ones without a restart.
+    this.config = api;
+    this.fetchImpl = hosted
+      ? createChatKitFetch({ getClientSecret: (current) => this.config.getClientSecret(current), refreshCodes: HOSTED_REFRESH_CODES })
+      : (...args) => (this.config.fetch ? this.config.fetch(...args) : window.fetch(...args));
+    this.uploadStrategy = (!hosted && api.uploadStrategy) || null;
     this.locale = locale;
+  }
+
+  /** Takes the page's latest functions (`fetch`, `getClientSecret`) for the same backend and session. */
+  update(api) {
+    this.config = api;
   }
 
   /** Whether `url` (relative URLs count from `api.url`) points at the chat server. */
@@ -113,7 +138,12 @@ export class ChatApi {
       });
     } catch (error) {
       if (error && error.name === "AbortError") throw error;
-      throw new ChatApiError("The server could not be reached.", { code: "network_error" });
+      // fetch fails with a TypeError when the network does; anything else came from the page's own
+      // getClientSecret (hosted mode) or fetch (custom mode), and its message is the useful one.
+      if (error instanceof TypeError || !(error && error.message)) {
+        throw new ChatApiError("The server could not be reached.", { code: "network_error" });
+      }
+      throw new ChatApiError(error.message, { code: this.mode === "hosted" ? "client_secret_failed" : "fetch_failed" });
     }
     if (!response.ok) throw await errorFrom(response);
     return response;

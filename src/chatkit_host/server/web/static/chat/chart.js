@@ -1,7 +1,7 @@
 // The ChatKit Chart widget as inline SVG drawn here: bar, line and area series over one category axis.
 // Nothing is fetched and no library is used, so charts work offline. The SVG is redrawn at the size its box
 // actually has (a ResizeObserver), so text and strokes stay crisp instead of being scaled with a viewBox.
-import { safeColor, safeLength } from "./widgets.js";
+import { safeColor, safeLength } from "./css.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const CHART_COLORS = ["blue", "purple", "orange", "green", "red", "yellow", "pink"];

@@ -1,5 +1,9 @@
-// The composer: text, attachments (uploaded as soon as they are picked), send and stop.
+// The composer: text, entity tags, a quoted reply, attachments (uploaded as soon as they are picked),
+// model and tool pickers (pinned tools as buttons), dictation, send and stop.
+import { ComposerValueMethods, tagPart } from "./composer-value.js";
+import { Dictation } from "./dictation.js";
 import { icon } from "./icons.js";
+import { Mentions } from "./mentions.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -26,14 +30,18 @@ function accepted(file, accept) {
   );
 }
 
+/** ChatKit's `maxSize`: one number, or MIME patterns to sizes where "*" or "" is the fallback (default 100 MB). */
 function maxSizeFor(file, maxSize) {
+  const fallback = 100 * 1024 * 1024;
   if (typeof maxSize === "number") return maxSize;
   if (maxSize && typeof maxSize === "object") {
     for (const [pattern, size] of Object.entries(maxSize)) {
+      if (pattern === "*" || pattern === "") continue;
       if (pattern.endsWith("/*") ? (file.type || "").startsWith(pattern.slice(0, -1)) : pattern === file.type) return size;
     }
+    return maxSize["*"] ?? maxSize[""] ?? fallback;
   }
-  return Infinity;
+  return fallback;
 }
 
 export class Composer {
@@ -64,6 +72,14 @@ export class Composer {
     this.toolSelect = el("select", "ck-tool");
     this.toolSelect.hidden = true;
     this.toolSelect.addEventListener("change", () => this.showTool());
+    // ChatKit's `tools[].pinned`: those tools also sit in the composer as toggle buttons.
+    this.pinned = el("div", "ck-pinned-tools");
+    this.lastToolId = null;
+    this.tags = []; // entities picked from the tag search, sent as input_tag parts
+    this.quoted = null; // ChatKit's `reply`: the text this message answers, sent as quoted_text
+    this.tagChips = el("div", "ck-tag-chips");
+    this.replyBox = el("div", "ck-reply");
+    this.replyBox.hidden = true;
     this.textarea = el("textarea", "ck-input");
     this.textarea.rows = 1;
     this.sendButton = el("button", "ck-send");
@@ -72,16 +88,36 @@ export class Composer {
     this.reason.hidden = true;
     this.reason.setAttribute("role", "status");
     this.disclaimer = el("div", "ck-disclaimer");
-    this.row.append(this.attachButton, this.modelSelect, this.toolSelect, this.textarea, this.sendButton);
-    this.node.append(this.reason, this.chips, this.row, this.fileInput, this.disclaimer);
+    this.dictation = new Dictation({
+      transcribe: (audio) => host.transcribe(audio),
+      insert: (text) => this.insertText(text),
+      notify: (level, message) => host.notify(level, message),
+      t: (key) => this.t(key),
+    });
+    this.mentions = new Mentions(this, host);
+    this.row.append(
+      this.attachButton,
+      this.mentions.button,
+      this.modelSelect,
+      this.toolSelect,
+      this.pinned,
+      this.textarea,
+      this.dictation.button,
+      this.sendButton,
+    );
+    this.node.append(this.reason, this.replyBox, this.tagChips, this.chips, this.mentions.list, this.row, this.fileInput, this.disclaimer);
 
     this.attachButton.addEventListener("click", () => this.fileInput.click());
     this.fileInput.addEventListener("change", () => {
       this.addFiles([...this.fileInput.files]);
       this.fileInput.value = "";
     });
-    this.textarea.addEventListener("input", () => this.refresh());
+    this.textarea.addEventListener("input", () => {
+      this.mentions.onInput();
+      this.refresh();
+    });
     this.textarea.addEventListener("keydown", (e) => {
+      if (this.mentions.handleKey(e)) return;
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         this.submit();
@@ -104,9 +140,12 @@ export class Composer {
     });
   }
 
-  configure(options, t, disclaimerNode) {
+  configure(options, t, disclaimerNode, highContrast = false) {
     this.options = options || {};
     this.t = t;
+    this.disclaimer.classList.toggle("ck-high-contrast", highContrast);
+    this.dictation.configure(this.options.dictation, t);
+    this.mentions.configure(t);
     const attachments = this.options.attachments || {};
     this.attachButton.hidden = !attachments.enabled;
     this.attachButton.setAttribute("aria-label", t("attach"));
@@ -169,6 +208,27 @@ export class Composer {
     );
     this.toolSelect.value = this.tools.some((tool) => tool.id === previous) ? previous : "";
     this.toolSelect.hidden = this.tools.length === 0;
+    this.pinned.replaceChildren(
+      ...this.tools
+        .filter((tool) => tool.pinned)
+        .map((tool) => {
+          const button = el("button", "ck-pinned-tool");
+          button.type = "button";
+          button.dataset.toolId = tool.id;
+          if (tool.icon) {
+            const glyph = icon(String(tool.icon));
+            glyph.dataset.icon = String(tool.icon);
+            button.append(glyph);
+          }
+          button.append(el("span", null, tool.shortLabel || tool.label || tool.id));
+          button.addEventListener("click", () => {
+            this.toolSelect.value = this.toolSelect.value === tool.id ? "" : tool.id;
+            this.showTool();
+          });
+          return button;
+        }),
+    );
+    this.pinned.hidden = this.pinned.childElementCount === 0;
     this.toolSelect.setAttribute("aria-label", t("tool"));
     this.toolSelect.title = t("tool");
   }
@@ -179,6 +239,12 @@ export class Composer {
     const tool = this.selectedTool();
     this.toolSelect.dataset.chosen = String(Boolean(tool));
     this.textarea.placeholder = (tool && tool.placeholderOverride) || this.options.placeholder || this.t("placeholder");
+    for (const button of this.pinned.children) button.setAttribute("aria-pressed", String(Boolean(tool) && button.dataset.toolId === tool.id));
+    const id = tool ? tool.id : null;
+    if (id !== this.lastToolId) {
+      this.lastToolId = id;
+      if (this.host.onToolChange) this.host.onToolChange(id);
+    }
   }
 
   /** The tool picked for the next message, or null. */
@@ -208,8 +274,10 @@ export class Composer {
     return Boolean(this.options.attachments && this.options.attachments.enabled);
   }
 
+  /** Starts uploading `files`; returns the upload promises (setComposerValue waits for them). */
   addFiles(files) {
-    if (!this.attachmentsEnabled()) return;
+    const uploads = [];
+    if (!this.attachmentsEnabled()) return uploads;
     const limits = this.options.attachments;
     const maxCount = limits.maxCount ?? 10;
     for (const file of files) {
@@ -234,7 +302,7 @@ export class Composer {
         attachment: null,
       };
       this.attachments.push(entry);
-      this.host
+      const upload = this.host
         .upload(file)
         .then((attachment) => {
           entry.attachment = attachment;
@@ -247,8 +315,10 @@ export class Composer {
           this.host.notify("danger", `${file.name}: ${error.message}`);
         })
         .finally(() => this.refresh());
+      uploads.push(upload);
     }
     this.refresh();
+    return uploads;
   }
 
   removeAttachment(entry) {
@@ -285,11 +355,13 @@ export class Composer {
     if (!this.t) return;
     this.renderChips();
     const uploading = this.attachments.some((a) => a.status === "uploading");
-    const empty = !this.textarea.value.trim() && !this.attachments.length;
+    const empty = !this.textarea.value.trim() && !this.attachments.length && !this.tags.length;
     this.textarea.disabled = Boolean(this.disabledReason);
     this.attachButton.disabled = Boolean(this.disabledReason) || this.streaming;
     this.modelSelect.disabled = Boolean(this.disabledReason) || this.streaming;
     this.toolSelect.disabled = Boolean(this.disabledReason) || this.streaming;
+    for (const button of this.pinned.children) button.disabled = this.toolSelect.disabled;
+    this.dictation.setDisabled(Boolean(this.disabledReason) || this.streaming);
     this.reason.hidden = !this.disabledReason;
     this.reason.textContent = this.disabledReason || "";
     if (this.streaming) {
@@ -325,14 +397,20 @@ export class Composer {
     if (this.attachments.some((a) => a.status === "uploading")) return;
     const text = this.textarea.value.trim();
     const attachments = this.attachments.filter((a) => a.status === "done").map((a) => a.attachment);
-    if (!text && !attachments.length) return;
+    const content = [...(text ? [{ type: "input_text", text }] : []), ...this.tags.map(tagPart)];
+    if (!content.length && !attachments.length) return;
+    const quotedText = this.quoted;
     this.textarea.value = "";
     this.attachments = [];
+    this.setTags([]);
+    this.setReply(null);
     this.refresh();
-    this.host.onSubmit({ text, attachments });
+    this.host.onSubmit({ content, attachments, quotedText });
   }
 
   focus() {
     this.textarea.focus();
   }
 }
+
+Object.assign(Composer.prototype, ComposerValueMethods);

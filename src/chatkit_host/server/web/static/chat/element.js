@@ -1,18 +1,24 @@
-// <chatkit-host-chat>: a chat web component for the ChatKit runtime protocol (custom-backend mode).
-import { runPendingClientTool, widgetAction } from "./actions.js";
+// The chat element: `<openai-chatkit>` (the drop-in for OpenAI's, see chatkit.js and dropin.js) and
+// `<chatkit-host-chat>`, one class for the OpenAIChatKit interface of `@openai/chatkit` (types/index.d.ts):
+// setOptions, focusComposer, setThreadId, sendUserMessage, setComposerValue, sendCustomAction,
+// showHistory, hideHistory, fetchUpdates, and the ChatKitEvents (docs/ui.md has the table).
+import { isLastAnswer, retryFrom, sendFeedback, userMessageBefore, widgetAction } from "./actions.js";
 import { ChatApi } from "./api.js";
+import { ConversationMethods } from "./conversation.js";
 import { Composer } from "./composer.js";
+import { Dictation } from "./dictation.js";
+import { Header, renderStartScreen } from "./header.js";
 import { ThreadList } from "./history.js";
 import { icon } from "./icons.js";
-import { translator } from "./i18n.js";
+import { direction, translator } from "./i18n.js";
+import { DEFAULTS, apiChanged, applyTheme, unsupportedOptions } from "./options.js";
 import { renderItem } from "./items.js";
 import { renderMarkdown } from "./markdown.js";
-import { applyItemUpdate } from "./updates.js";
-import { handleStreamEvent } from "./events.js";
+import { decorateEntities } from "./entities.js";
+import { METHODS, PUBLIC_METHODS } from "./interface.js";
 import { describeError, endsSession } from "./errors.js";
 
-const CSS_URL = new URL("./chat.css", import.meta.url).href;
-const MAX_ITEM_PAGES = 50;
+const CSS_URLS = [new URL("./chat.css", import.meta.url).href, new URL("./element.css", import.meta.url).href];
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -36,6 +42,12 @@ export class ChatKitHostElement extends HTMLElement {
     this.images = new Map(); // url -> Promise<objectURL|null>
     this.pendingRender = new Set();
     this.built = false;
+    this.reported = new Set(); // unsupported options already reported through chatkit.log
+  }
+
+  /** Defaults of this element name (options.js DEFAULTS). */
+  get defaults() {
+    return DEFAULTS[this.localName] || DEFAULTS["chatkit-host-chat"];
   }
 
   connectedCallback() {
@@ -45,13 +57,24 @@ export class ChatKitHostElement extends HTMLElement {
   build() {
     if (this.built) return;
     this.built = true;
-    const link = el("link");
-    link.rel = "stylesheet";
-    link.href = CSS_URL;
+    const links = CSS_URLS.map((href) => {
+      const link = el("link");
+      link.rel = "stylesheet";
+      link.href = href;
+      return link;
+    });
+    // `chatkit.ready` means "drawn as it will look": it waits for the stylesheets (OpenAI's waits for its frame).
+    const loaded = (link) =>
+      new Promise((done) => {
+        link.addEventListener("load", done);
+        link.addEventListener("error", done);
+      });
+    this.styled = Promise.all(links.map(loaded));
     this.root = el("div", "ck");
+    this.root.setAttribute("role", "region");
     this.history = new ThreadList({
       request: (type, params) => this.api.request(type, params),
-      onOpen: (id) => this.openThread(id),
+      onOpen: (id) => this.openThread(id).catch(() => {}),
       onDeleted: (id) => {
         if (this.thread && this.thread.id === id) this.newThread();
       },
@@ -59,43 +82,44 @@ export class ChatKitHostElement extends HTMLElement {
       onError: (error) => this.reportError(error),
     });
     this.main = el("section", "ck-main");
-    this.header = el("header", "ck-header");
-    this.historyToggle = el("button", "ck-icon-btn ck-history-toggle");
-    this.historyToggle.append(icon("menu"));
-    this.historyToggle.type = "button";
-    this.historyToggle.addEventListener("click", () => this.toggleHistory());
-    this.titleNode = el("h1", "ck-title");
-    this.newButton = el("button", "ck-icon-btn ck-new");
-    this.newButton.append(icon("plus"));
-    this.newButton.type = "button";
-    this.newButton.addEventListener("click", () => this.newThread());
-    this.header.append(this.historyToggle, this.titleNode, this.newButton);
+    this.headerBar = new Header({ onToggleHistory: () => this.toggleHistory(), onNewThread: () => this.newThread() });
+    this.header = this.headerBar.node;
+    this.historyToggle = this.headerBar.historyToggle;
     this.notices = el("div", "ck-notices");
     this.notices.setAttribute("aria-live", "polite");
     this.log = el("div", "ck-thread");
     this.log.setAttribute("role", "log");
     this.log.tabIndex = 0;
+    this.log.addEventListener("click", (e) => this.onLogClick(e));
     this.progress = el("div", "ck-progress");
     this.progress.hidden = true;
     this.progress.setAttribute("role", "status");
     this.composer = new Composer({
-      onSubmit: (input) => this.sendUserMessage(input),
+      onSubmit: ({ content, attachments, quotedText }) => this.sendContent(content, attachments, { quotedText }),
       onStop: () => this.stop(),
       upload: (file) => this.api.upload(file),
       discard: (attachment) => this.api.request("attachments.delete", { attachment_id: attachment.id }).catch(() => {}),
       notify: (level, message) => this.showNotice(level, message),
       rememberPreview: (url, objectUrl) => this.images.set(url, Promise.resolve(objectUrl)),
+      onToolChange: (toolId) => this.emit("chatkit.tool.change", { toolId }),
+      transcribe: (audio) => this.api.request("input.transcribe", audio),
+      entities: () => this.options.entities || {},
+      commands: () => this.options.commands || {},
+      log: (name, data) => this.emit("chatkit.log", { name, data }),
     });
     this.main.append(this.header, this.notices, this.log, this.progress, this.composer.node);
     this.root.append(this.history.node, this.main);
-    this.shadowRoot.replaceChildren(link, this.root);
+    this.shadowRoot.replaceChildren(...links, this.root);
     this.root.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && this.streaming) this.stop();
     });
     if (this.options) this.applyOptions();
   }
 
-  /** Same entry point as ChatKit's element: replaces all options. */
+  /**
+   * ChatKit's entry point: replaces all options (they are not merged). A changed `api` (another backend or
+   * session) starts over; anything else only changes how the current conversation is shown.
+   */
   setOptions(options) {
     this.options = options || {};
     this.build();
@@ -104,60 +128,78 @@ export class ChatKitHostElement extends HTMLElement {
 
   applyOptions() {
     const o = this.options;
-    this.t = translator(o.locale || navigator.language);
-    this.api = new ChatApi(o.api || {}, () => o.locale || null);
-    const theme = typeof o.theme === "string" ? { colorScheme: o.theme } : o.theme || {};
-    this.scheme = theme.colorScheme === "dark" ? "dark" : "light";
-    this.root.dataset.scheme = this.scheme;
-    this.root.dataset.density = theme.density || "normal";
-    const accent = theme.color && theme.color.accent && theme.color.accent.primary;
-    if (accent && /^#[0-9a-fA-F]{3,8}$/.test(accent)) this.root.style.setProperty("--ck-accent", accent);
-    else this.root.style.removeProperty("--ck-accent");
-    const header = o.header || {};
-    this.header.hidden = header.enabled === false;
+    const locale = o.locale || navigator.language;
+    this.t = translator(locale, this.defaults.english);
+    this.root.lang = String(locale || "en");
+    this.root.dir = direction(locale);
+    this.root.setAttribute("aria-label", o.frameTitle || "Chat");
+    this.scheme = applyTheme(this.root, o.theme);
     this.historyOptions = { enabled: true, ...(o.history || {}) };
     this.history.configure(this.historyOptions, this.t);
-    this.historyToggle.hidden = !this.historyOptions.enabled;
-    this.historyToggle.setAttribute("aria-label", this.t("showHistory"));
-    this.historyToggle.title = this.t("showHistory");
-    this.newButton.setAttribute("aria-label", this.t("newChat"));
-    this.newButton.title = this.t("newChat");
+    this.headerBar.configure(o.header, this.historyOptions.enabled, this.t, this.defaults.threadTitleFirst);
+    this.headerBar.setHistoryOpen(this.root.classList.contains("ck-history-open"), this.t);
     this.log.setAttribute("aria-label", this.t("conversation"));
-    this.itemActions = { feedback: true, retry: true, ...(o.threadItemActions || {}) };
+    this.itemActions = { ...this.defaults.threadItemActions, ...(o.threadItemActions || {}) };
+    this.autoScroll = o.thread && typeof o.thread.autoScroll === "boolean" ? o.thread.autoScroll : this.defaults.autoScroll;
     const disclaimer = o.disclaimer && o.disclaimer.text ? renderMarkdown(o.disclaimer.text) : null;
-    this.composer.configure(o.composer || {}, this.t, disclaimer);
-    // A new `api` object means a new backend or session: start over. Anything else (theme, locale,
-    // callbacks) only changes how the current conversation is shown.
-    const fresh = this.appliedApi !== o.api;
-    this.appliedApi = o.api;
+    this.composer.configure(o.composer || {}, this.t, disclaimer, Boolean(o.disclaimer && o.disclaimer.highContrast));
+    for (const [option, reason] of unsupportedOptions(o, { canRecord: Dictation.supported() })) {
+      if (this.reported.has(option)) continue;
+      this.reported.add(option);
+      this.emit("chatkit.log", { name: "option.unsupported", data: { option, reason } });
+    }
+    const fresh = !this.api || apiChanged(this.appliedOptions, o);
+    this.appliedOptions = o;
     if (!fresh) {
+      this.api.update(o.api || {});
       this.history.render();
-      this.renderThread();
+      this.renderThread({ scroll: false });
       return;
     }
     if (this.streaming) this.stop();
+    this.api = new ChatApi(o.api || {}, () => this.options.locale || null);
     this.sessionEnded = false;
     this.composer.setDisabled(null);
     const wide = (this.getBoundingClientRect().width || window.innerWidth) >= 720;
-    this.root.classList.toggle("ck-history-open", this.historyOptions.enabled && wide);
+    this.setHistoryOpen(this.historyOptions.enabled && wide, false);
     this.notices.replaceChildren();
     this.thread = null;
     this.items = [];
     this.history.clear();
     if (this.historyOptions.enabled) this.history.load();
-    if (o.initialThread) this.openThread(o.initialThread);
+    if (o.initialThread) this.openThread(o.initialThread).catch(() => {});
     else this.renderThread();
-    this.emit("chatkit.ready", {});
+    const api = this.api;
+    this.styled.then(() => {
+      if (this.api === api) this.emit("chatkit.ready");
+    });
   }
 
+  /** Dispatches a ChatKitEvents event; `detail` is omitted for the `CustomEvent<void>` ones. */
   emit(name, detail) {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+    this.dispatchEvent(new CustomEvent(name, { detail: detail === undefined ? null : detail, bubbles: true, composed: true }));
   }
 
   toggleHistory(force) {
-    const open = this.root.classList.toggle("ck-history-open", force);
-    this.historyToggle.setAttribute("aria-expanded", String(open));
-    this.historyToggle.setAttribute("aria-label", this.t(open ? "hideHistory" : "showHistory"));
+    this.setHistoryOpen(force === undefined ? !this.root.classList.contains("ck-history-open") : force);
+  }
+
+  /** Opens or closes the thread list; `chatkit.history.open/close` when it changes (and `announce`). */
+  setHistoryOpen(open, announce = true) {
+    const was = this.root.classList.contains("ck-history-open");
+    this.root.classList.toggle("ck-history-open", open);
+    this.headerBar.setHistoryOpen(open, this.t);
+    if (announce && was !== open) this.emit(open ? "chatkit.history.open" : "chatkit.history.close");
+  }
+
+  /** `chatkit-link://name?key=value` links in messages become `chatkit.deeplink` events, never navigation. */
+  onLogClick(event) {
+    const link = event.composedPath().find((n) => n instanceof HTMLAnchorElement);
+    if (!link || !link.href.startsWith("chatkit-link:")) return;
+    event.preventDefault();
+    const url = new URL(link.href);
+    const name = (url.host + url.pathname).replace(/^\/+|\/+$/g, "") || url.pathname;
+    this.emit("chatkit.deeplink", { name, data: Object.fromEntries(url.searchParams) });
   }
 
   // ---- rendering ------------------------------------------------------------------------------
@@ -180,12 +222,16 @@ export class ChatKitHostElement extends HTMLElement {
     };
   }
 
-  renderThread() {
-    const title = (this.thread && this.thread.title) || (this.options.header && this.options.header.title && this.options.header.title.text) || "";
-    this.titleNode.textContent = title;
+  /**
+   * Draws the whole conversation. `scroll: "end"` jumps to the newest item (a thread just opened);
+   * otherwise the reader's position is kept unless they were already at the bottom and may follow.
+   */
+  renderThread({ scroll = "end" } = {}) {
+    const follow = scroll === "end" || this.shouldFollow();
+    this.headerBar.showTitle(this.thread && this.thread.title);
     this.history.setActive(this.thread ? this.thread.id : null);
     if (!this.thread && !this.items.length) {
-      this.log.replaceChildren(this.renderStartScreen());
+      this.log.replaceChildren(renderStartScreen(this.options.startScreen, this.t, (p) => this.sendPrompt(p)));
       this.updateComposerState();
       return;
     }
@@ -193,29 +239,18 @@ export class ChatKitHostElement extends HTMLElement {
     const nodes = [];
     for (const item of this.items) {
       const node = renderItem(item, ctx);
-      if (node) nodes.push(node);
+      if (node) nodes.push(decorateEntities(node, item, this));
     }
+    const top = this.log.scrollTop;
     this.log.replaceChildren(...nodes);
     this.updateComposerState();
-    this.scrollToEnd();
+    if (follow) this.scrollToEnd();
+    else this.log.scrollTop = top;
   }
 
-  renderStartScreen() {
-    const start = this.options.startScreen || {};
-    const box = el("div", "ck-start");
-    box.append(el("h2", "ck-greeting", start.greeting || this.t("greeting")));
-    const prompts = el("div", "ck-prompts");
-    for (const p of start.prompts || []) {
-      const button = el("button", "ck-prompt", p.label || (typeof p.prompt === "string" ? p.prompt : ""));
-      button.type = "button";
-      button.addEventListener("click", () => {
-        const content = typeof p.prompt === "string" ? [{ type: "input_text", text: p.prompt }] : p.prompt;
-        this.sendContent(content, []);
-      });
-      prompts.append(button);
-    }
-    box.append(prompts);
-    return box;
+  sendPrompt(p) {
+    const content = typeof p.prompt === "string" ? [{ type: "input_text", text: p.prompt }] : p.prompt;
+    this.sendContent(content, []);
   }
 
   /** Re-renders one item on the next frame (deltas arrive faster than the screen refreshes). */
@@ -230,20 +265,35 @@ export class ChatKitHostElement extends HTMLElement {
   }
 
   renderOne(itemId) {
+    const follow = this.shouldFollow();
     const item = this.items.find((i) => i.id === itemId);
     const old = this.log.querySelector(`[data-item-id="${CSS.escape(itemId)}"]`);
     if (!item) {
       if (old) old.remove();
       return;
     }
-    const node = renderItem(item, this.itemContext());
-    if (old && node) old.replaceWith(node);
-    else if (old) old.remove();
+    const rendered = renderItem(item, this.itemContext());
+    const node = rendered && decorateEntities(rendered, item, this);
+    if (old && node) {
+      // items.js hands back the same node for a reply it updated in place; moving it would drop a selection in it.
+      if (old !== node) old.replaceWith(node);
+    } else if (old) old.remove();
     else if (node) {
       if (this.log.querySelector(".ck-start")) this.log.replaceChildren();
       this.log.append(node);
     }
-    this.scrollToEnd();
+    if (follow) this.scrollToEnd();
+  }
+
+  /**
+   * Whether new content should scroll into view. While a response streams that is `thread.autoScroll`
+   * (and only when the reader is near the bottom, as ChatKit documents); the message the user just sent
+   * is always brought into view (runStream scrolls once when it starts).
+   */
+  shouldFollow() {
+    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    if (this.streaming) return this.autoScroll && nearBottom;
+    return nearBottom;
   }
 
   scrollToEnd() {
@@ -275,181 +325,41 @@ export class ChatKitHostElement extends HTMLElement {
     return box;
   }
 
+  /** Shows `error`, ends the session when it means that, and emits `chatkit.error` with an Error. */
   reportError(error) {
     if (error && error.name === "AbortError") return;
     const message = describeError(error, this.t);
-    if (endsSession(error)) {
+    // In hosted mode a refused secret is not the end: the next request asks getClientSecret again.
+    if (endsSession(error) && this.api && this.api.mode !== "hosted") {
       this.sessionEnded = true;
       this.composer.setDisabled(message);
     }
     this.showNotice("danger", message).dataset.code = String((error && error.code) || "");
-    this.emit("chatkit.error", { error: { message, code: error && error.code, status: error && error.status } });
+    const reported = error instanceof Error ? error : new Error(message);
+    this.emit("chatkit.error", { error: reported });
   }
 
-  // ---- threads ----------------------------------------------------------------------------------
-
-  newThread() {
-    if (this.streaming) this.stop();
-    this.thread = null;
-    this.items = [];
-    this.renderThread();
-    this.emit("chatkit.thread.change", { threadId: null });
-    this.composer.focus();
-    if (this.root.classList.contains("ck-history-open") && this.getBoundingClientRect().width < 720) this.toggleHistory(false);
-  }
-
-  /** Same as ChatKit's `setThreadId`. */
-  async setThreadId(threadId) {
-    if (threadId) await this.openThread(threadId);
-    else this.newThread();
-  }
-
-  async openThread(threadId) {
-    if (this.streaming) this.stop();
-    this.emit("chatkit.thread.load.start", { threadId });
-    try {
-      const thread = await this.api.request("threads.get_by_id", { thread_id: threadId });
-      const items = [...thread.items.data];
-      let page = thread.items;
-      for (let n = 0; page.has_more && n < MAX_ITEM_PAGES; n += 1) {
-        const after = page.after || items[items.length - 1].id;
-        page = await this.api.request("items.list", { thread_id: threadId, after, order: "asc", limit: 50 });
-        items.push(...page.data);
-      }
-      this.thread = { ...thread, items: undefined };
-      this.items = items;
-      this.renderThread();
-      this.emit("chatkit.thread.change", { threadId });
-      if (this.getBoundingClientRect().width < 720) this.toggleHistory(false);
-    } catch (error) {
-      this.reportError(error);
-    } finally {
-      this.emit("chatkit.thread.load.end", { threadId });
-    }
-  }
-
-  mergeThread(thread) {
-    if (this.thread && this.thread.id === thread.id) {
-      this.thread = { ...this.thread, ...thread, items: undefined };
-      this.titleNode.textContent = this.thread.title || "";
-      this.updateComposerState();
-    }
-  }
-
-  /** Re-reads the current thread (ChatKit's `fetchUpdates`). */
-  async fetchUpdates() {
-    if (this.thread && !this.streaming) await this.openThread(this.thread.id);
-  }
-
-  focusComposer() {
-    this.composer.focus();
-  }
-
-  // ---- sending ----------------------------------------------------------------------------------
-
-  /** ChatKit-style `sendUserMessage({text, newThread})`, also used by the composer. */
-  async sendUserMessage({ text = "", attachments = [], newThread = false } = {}) {
-    if (newThread) this.newThread();
-    const content = text ? [{ type: "input_text", text }] : [];
-    await this.sendContent(content, attachments);
-  }
-
-  async sendContent(content, attachments) {
-    const input = { content, attachments: attachments.map((a) => a.id), inference_options: this.composer.takeInferenceOptions() };
-    if (this.thread) await this.runStream("threads.add_user_message", { thread_id: this.thread.id, input });
-    else await this.runStream("threads.create", { input });
-  }
-
-  stop() {
-    if (!this.streaming || this.streaming.allowCancel === false) return;
-    this.streaming.stopped = true;
-    this.streaming.controller.abort();
-  }
-
-  async runStream(type, params) {
-    if (this.streaming || this.sessionEnded) return;
-    const controller = new AbortController();
-    this.streaming = { controller, itemId: null, stopped: false, allowCancel: true };
-    this.composer.setStreaming(true, true);
-    this.emit("chatkit.response.start", {});
-    let failed = false;
-    try {
-      for await (const event of this.api.stream(type, params, controller.signal)) handleStreamEvent(this, event);
-    } catch (error) {
-      if (!(error && error.name === "AbortError")) {
-        failed = true;
-        this.reportError(error);
-      }
-    } finally {
-      const { itemId, stopped } = this.streaming;
-      this.streaming = null;
-      this.progress.hidden = true;
-      this.composer.setStreaming(false);
-      if (stopped && itemId) {
-        const node = this.log.querySelector(`[data-item-id="${CSS.escape(itemId)}"]`);
-        if (node) node.dataset.stopped = "true";
-      }
-      this.renderThread();
-      if (stopped && this.items.length) this.log.append(el("p", "ck-stopped", this.t("stopped")));
-      // Stopped before thread.created arrived: the server may still have made the thread.
-      if (stopped && !this.thread && this.historyOptions.enabled) this.history.load();
-      this.emit("chatkit.response.end", {});
-    }
-    if (!failed) await runPendingClientTool(this);
-  }
-
-  upsertItem(item) {
-    const index = this.items.findIndex((i) => i.id === item.id);
-    if (index === -1) this.items.push(item);
-    else this.items[index] = item;
-    this.scheduleRender(item.id);
-  }
-
-  applyUpdate(itemId, update) {
-    const item = this.items.find((i) => i.id === itemId);
-    if (item && applyItemUpdate(item, update)) this.scheduleRender(itemId);
-  }
-
-  // ---- item actions ------------------------------------------------------------------------------
+  // ---- item actions (actions.js) ----------------------------------------------------------------
 
   userMessageBefore(item) {
-    const index = this.items.findIndex((i) => i.id === item.id);
-    for (let i = index - 1; i >= 0; i -= 1) if (this.items[i].type === "user_message") return this.items[i];
-    return null;
+    return userMessageBefore(this, item);
   }
 
   isLastAnswer(item) {
-    const index = this.items.findIndex((i) => i.id === item.id);
-    return !this.items.slice(index + 1).some((i) => i.type === "user_message" || i.type === "assistant_message");
+    return isLastAnswer(this, item);
   }
 
-  async retry(item) {
-    const user = this.userMessageBefore(item);
-    if (user) await this.retryFrom(user);
+  retry(item) {
+    const user = userMessageBefore(this, item);
+    return user ? this.retryFrom(user) : Promise.resolve();
   }
 
-  async retryFrom(user) {
-    const index = this.items.findIndex((i) => i.id === user.id);
-    this.items = this.items.slice(0, index + 1);
-    this.renderThread();
-    await this.runStream("threads.retry_after_item", { thread_id: this.thread.id, item_id: user.id });
+  retryFrom(user) {
+    return retryFrom(this, user);
   }
 
-  async sendFeedback(item, kind) {
-    try {
-      await this.api.request("items.feedback", { thread_id: this.thread.id, item_ids: [item.id], kind });
-      this.feedbackGiven.set(item.id, kind);
-      this.renderOne(item.id);
-      this.showNotice("info", this.t("thanks"), null, { transient: true });
-    } catch (error) {
-      this.reportError(error);
-    }
-  }
-
-  /** ChatKit's `sendCustomAction(action, itemId)`. */
-  async sendCustomAction(action, itemId) {
-    if (!this.thread) return;
-    await this.runStream("threads.custom_action", { thread_id: this.thread.id, item_id: itemId || null, action });
+  sendFeedback(item, kind) {
+    return sendFeedback(this, item, kind);
   }
 
   loadImage(url) {
@@ -464,6 +374,15 @@ export class ChatKitHostElement extends HTMLElement {
     }
     return this.images.get(url);
   }
+}
+
+Object.assign(ChatKitHostElement.prototype, ConversationMethods);
+
+// The public OpenAIChatKit methods (parameters and promise semantics in interface.js).
+for (const name of PUBLIC_METHODS) {
+  ChatKitHostElement.prototype[name] = function (...args) {
+    return METHODS[name](this, ...args);
+  };
 }
 
 export function defineChatElement(name = "chatkit-host-chat") {

@@ -15,7 +15,7 @@ export function handleStreamEvent(chat, event) {
       chat.thread = { ...event.thread, items: undefined };
       chat.items = [...((event.thread.items && event.thread.items.data) || [])];
       chat.history.upsert(event.thread);
-      chat.renderThread();
+      chat.renderThread({ scroll: "follow" });
       chat.emit("chatkit.thread.change", { threadId: event.thread.id });
       break;
     case "thread.updated":
@@ -62,7 +62,7 @@ export function handleStreamEvent(chat, event) {
         chat.sessionEnded = true;
         chat.composer.setDisabled(message);
       } else if (event.allow_retry && chat.thread) addRetryButton(chat, box);
-      chat.emit("chatkit.error", { error: { message, code: event.code } });
+      chat.emit("chatkit.error", { error });
       break;
     }
     default:

@@ -1,4 +1,5 @@
-// UI strings. English is complete; other locales fall back to it key by key.
+// UI strings. English is complete; other locales fall back to it key by key, and a locale with no table
+// at all (any of ChatKit's SupportedLocale values may be passed) is shown in English, as ChatKit documents.
 const STRINGS = {
   en: {
     newChat: "New chat",
@@ -51,6 +52,11 @@ const STRINGS = {
     submit: "Submit",
     skip: "Skip",
     skipped: "Skipped",
+    mention: "Mention",
+    noResults: "No results",
+    dictate: "Dictate",
+    stopDictation: "Stop dictation",
+    microphoneRefused: "The microphone could not be used.",
   },
   fr: {
     newChat: "Nouvelle discussion",
@@ -70,11 +76,75 @@ const STRINGS = {
     save: "Enregistrer",
     untitled: "Nouvelle conversation",
   },
+
+  de: {
+    newChat: "Neuer Chat",
+    history: "Unterhaltungen",
+    send: "Senden",
+    stop: "Stopp",
+    attach: "Dateien hinzufügen",
+    placeholder: "Nachricht an den Assistenten",
+    greeting: "Wie kann ich helfen?",
+    retry: "Erneut versuchen",
+    rename: "Umbenennen",
+    delete: "Löschen",
+    cancel: "Abbrechen",
+    save: "Speichern",
+  },
+  es: {
+    newChat: "Nuevo chat",
+    history: "Conversaciones",
+    send: "Enviar",
+    stop: "Detener",
+    attach: "Adjuntar archivos",
+    placeholder: "Escribe al asistente",
+    greeting: "¿En qué puedo ayudarte?",
+    retry: "Reintentar",
+    rename: "Renombrar",
+    delete: "Eliminar",
+    cancel: "Cancelar",
+    save: "Guardar",
+  },
+  ja: {
+    newChat: "新しいチャット",
+    history: "会話",
+    send: "送信",
+    stop: "停止",
+    placeholder: "アシスタントにメッセージ",
+    greeting: "何をお手伝いしましょうか？",
+    retry: "再試行",
+    delete: "削除",
+    cancel: "キャンセル",
+    save: "保存",
+  },
+  ar: {
+    newChat: "محادثة جديدة",
+    history: "المحادثات",
+    send: "إرسال",
+    stop: "إيقاف",
+    placeholder: "اكتب رسالة إلى المساعد",
+    greeting: "كيف يمكنني المساعدة؟",
+    retry: "إعادة المحاولة",
+    delete: "حذف",
+    cancel: "إلغاء",
+    save: "حفظ",
+  },
 };
 
-/** Returns a translator for `locale` (e.g. "fr-CA" uses "fr"). */
-export function translator(locale) {
+/** Languages written right to left among ChatKit's SupportedLocale values. */
+const RTL = new Set(["ar", "ur", "he", "fa"]);
+
+/** "rtl" or "ltr" for `locale`. */
+export function direction(locale) {
+  return RTL.has(String(locale || "en").toLowerCase().split(/[-_]/)[0]) ? "rtl" : "ltr";
+}
+
+/**
+ * Returns a translator for `locale` (e.g. "fr-CA" uses "fr"). `english` replaces some English strings
+ * (the drop-in element's documented defaults, options.js DEFAULTS), where English is what is shown.
+ */
+export function translator(locale, english = {}) {
   const lang = String(locale || "en").toLowerCase().split(/[-_]/)[0];
-  const table = { ...STRINGS.en, ...(STRINGS[lang] || {}) };
+  const table = { ...STRINGS.en, ...english, ...((lang !== "en" && STRINGS[lang]) || {}) };
   return (key, vars = {}) => String(table[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
 }

@@ -1,5 +1,5 @@
 // Renders one thread item (user message, assistant message, widget, workflow, task, tool call, image).
-import { renderMarkdown, safeHref } from "./markdown.js";
+import { renderMarkdown, safeHref, updateMarkdown } from "./markdown.js";
 import { icon } from "./icons.js";
 import { renderWidget } from "./widgets.js";
 
@@ -95,17 +95,50 @@ function renderAnnotations(parts) {
   return list;
 }
 
+// The nodes of the latest replies, per chat (keyed by its translator, one per element). Rendering a reply
+// again updates its node in place and returns that same node: its Markdown root keeps the blocks whose
+// source did not change (markdown.js), so while a reply streams the blocks already written stay put (no
+// flicker, text can be selected while the rest arrives, nothing holding a node sees it emptied), and the
+// re-render at the end of a turn rebuilds nothing either.
+const replyNodes = new WeakMap();
+const KEPT_REPLIES = 8;
+
+function keptReply(item, ctx) {
+  if (!replyNodes.has(ctx.t)) replyNodes.set(ctx.t, new Map());
+  const kept = replyNodes.get(ctx.t);
+  let entry = kept.get(item.id);
+  if (!entry) entry = { node: el("div"), body: el("div", "ck-assistant-body"), md: null };
+  kept.delete(item.id);
+  kept.set(item.id, entry); // most recent last
+  while (kept.size > KEPT_REPLIES) kept.delete(kept.keys().next().value);
+  return entry;
+}
+
 function renderAssistantMessage(item, ctx) {
-  const node = el("div", "ck-msg ck-assistant");
-  const body = el("div", "ck-assistant-body");
+  const entry = keptReply(item, ctx);
+  const { node, body } = entry;
+  node.className = "ck-msg ck-assistant";
+  delete node.dataset.stopped;
   const text = (item.content || []).map((p) => p.text || "").join("\n\n");
-  body.append(renderMarkdown(text));
+  const opts = { t: ctx.t, serverUrl: ctx.serverUrl };
+  entry.md = entry.md ? updateMarkdown(entry.md, text, opts) : renderMarkdown(text, "ck-md", opts);
   const sources = renderAnnotations(item.content || []);
-  if (sources) body.append(sources);
-  node.append(body);
-  if (ctx.streamingItemId === item.id) node.classList.add("ck-streaming");
-  else node.append(renderActions(item, text, ctx));
+  setChildren(body, sources ? [entry.md, sources] : [entry.md]);
+  if (ctx.streamingItemId === item.id) {
+    node.classList.add("ck-streaming");
+    setChildren(node, [body]);
+  } else setChildren(node, [body, renderActions(item, text, ctx)]);
   return node;
+}
+
+/** Makes `children` the children of `parent`, touching only positions that differ (a node taken out and put
+ * back would lose the reader's selection in it and be laid out again). */
+function setChildren(parent, children) {
+  children.forEach((child, index) => {
+    const current = parent.childNodes[index];
+    if (current !== child) parent.insertBefore(child, current || null);
+  });
+  while (parent.childNodes.length > children.length) parent.lastChild.remove();
 }
 
 function renderActions(item, text, ctx) {
@@ -140,7 +173,7 @@ function renderActions(item, text, ctx) {
 
 const STATUS_GLYPH = { loading: "◌", complete: "✓", none: "•" };
 
-function renderTask(task) {
+function renderTask(task, ctx) {
   const li = el("li", "ck-task");
   li.dataset.status = task.status_indicator || "none";
   const glyph = el("span", "ck-task-status", STATUS_GLYPH[task.status_indicator || "none"] || "•");
@@ -148,7 +181,7 @@ function renderTask(task) {
   const body = el("div", "ck-task-body");
   const title = task.title || (task.type === "thought" ? "Thought" : task.type === "web_search" ? task.title_query || "Search" : "");
   if (title) body.append(el("div", "ck-task-title", title));
-  if (task.content) body.append(renderMarkdown(task.content, "ck-md ck-task-content"));
+  if (task.content) body.append(renderMarkdown(task.content, "ck-md ck-task-content", { t: ctx.t, serverUrl: ctx.serverUrl }));
   if (task.type === "web_search" && task.queries && task.queries.length) {
     body.append(el("div", "ck-task-content", task.queries.join(" · ")));
   }
@@ -167,14 +200,14 @@ function renderWorkflow(item, ctx) {
   else summary.textContent = wf.type === "reasoning" ? ctx.t("thinking") : (wf.tasks.find((t) => t.title) || {}).title || ctx.t("thinking");
   details.append(summary);
   const list = el("ul", "ck-tasks");
-  for (const task of wf.tasks || []) list.append(renderTask(task));
+  for (const task of wf.tasks || []) list.append(renderTask(task, ctx));
   details.append(list);
   return details;
 }
 
 function renderToolCall(item, ctx) {
   const pending = item.status === "pending";
-  const node = el("div", "ck-tool", ctx.t(pending ? "toolPending" : "toolCall", { name: item.name }));
+  const node = el("div", "ck-tool ck-toolcall", ctx.t(pending ? "toolPending" : "toolCall", { name: item.name }));
   node.dataset.status = item.status;
   return node;
 }
@@ -258,7 +291,7 @@ export function renderItem(item, ctx) {
       break;
     case "widget": {
       node = el("div", "ck-msg ck-widget-item");
-      node.append(renderWidget(item.widget, { scheme: ctx.scheme, serverUrl: ctx.serverUrl, onAction: (action, form, source) => ctx.onWidgetAction(item, action, form, source) }));
+      node.append(renderWidget(item.widget, { t: ctx.t, scheme: ctx.scheme, serverUrl: ctx.serverUrl, onAction: (action, form, source) => ctx.onWidgetAction(item, action, form, source) }));
       break;
     }
     case "workflow":
@@ -266,7 +299,7 @@ export function renderItem(item, ctx) {
       break;
     case "task": {
       node = el("ul", "ck-tasks ck-task-item");
-      node.append(renderTask(item.task || {}));
+      node.append(renderTask(item.task || {}, ctx));
       break;
     }
     case "client_tool_call":
