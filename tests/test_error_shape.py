@@ -120,9 +120,15 @@ def test_no_list_query_produces_a_500(sqlite_server: RunningServer, params: dict
             assert_envelope(response, response.status_code)
 
 
-@pytest.mark.parametrize("path", ["/v1/chatkit/threads/%00", "/v1/chatkit/threads/" + "x" * 5000])
+@pytest.mark.parametrize("path", ["/v1/chatkit/threads/nothing", "/v1/chatkit/threads/" + "x" * 5000])
 def test_odd_path_ids_are_404(sqlite_server: RunningServer, path: str) -> None:
     assert_envelope(sqlite_server.admin().get(path), 404)
+
+
+def test_nul_in_a_path_value_is_a_400_naming_it(sqlite_server: RunningServer) -> None:
+    # No store can hold a NUL (PostgreSQL refuses it): refused at the edge, like NUL in a body or a query.
+    error = assert_envelope(sqlite_server.admin().get("/v1/chatkit/threads/%00"), 400)
+    assert (error["param"], error["code"]) == ("thread_id", "invalid_value")
 
 
 @pytest.mark.parametrize(

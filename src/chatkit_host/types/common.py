@@ -8,6 +8,10 @@ from pydantic import BaseModel, ConfigDict
 
 T = TypeVar("T")
 
+#: The largest integer a counter or limit column holds: PostgreSQL's INTEGER is 32-bit (``server/store/schema.py``),
+#: so request bodies bound such values here, at the edge, rather than letting the store overflow (issue 13.4).
+STORE_INT_MAX = 2**31 - 1
+
 
 class WireModel(BaseModel):
     """Base of every wire type: unknown fields from newer servers are kept, not rejected."""

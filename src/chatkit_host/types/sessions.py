@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from chatkit_host.types.common import WireModel
+from chatkit_host.types.common import STORE_INT_MAX, WireModel
 
 StateValue = StrictStr | StrictInt | StrictBool | StrictFloat
 ChatSessionStatus = Literal["active", "expired", "cancelled"]
@@ -42,7 +42,7 @@ class ExpiresAfterParam(_Param):
 
 
 class RateLimitsParam(_Param):
-    max_requests_per_1_minute: Annotated[StrictInt, Field(ge=1)] | None = None
+    max_requests_per_1_minute: Annotated[StrictInt, Field(ge=1, le=STORE_INT_MAX)] | None = None
 
 
 class AutomaticThreadTitlingParam(_Param):
@@ -52,12 +52,12 @@ class AutomaticThreadTitlingParam(_Param):
 class FileUploadParam(_Param):
     enabled: StrictBool | None = None
     max_file_size: Annotated[StrictInt, Field(ge=1, le=MAX_FILE_SIZE_MB)] | None = None
-    max_files: Annotated[StrictInt, Field(ge=1)] | None = None
+    max_files: Annotated[StrictInt, Field(ge=1, le=STORE_INT_MAX)] | None = None
 
 
 class HistoryParam(_Param):
     enabled: StrictBool | None = None
-    recent_threads: Annotated[StrictInt, Field(ge=1)] | None = None
+    recent_threads: Annotated[StrictInt, Field(ge=1, le=STORE_INT_MAX)] | None = None
 
 
 class ChatKitConfigurationParam(_Param):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from chatkit_host.types.common import WireModel
+from chatkit_host.types.common import STORE_INT_MAX, WireModel
 from chatkit_host.types.sessions import StateValue
 
 StateVariableType = Literal["string", "number", "integer", "boolean"]
@@ -14,6 +15,22 @@ DefinitionFormat = Literal["yaml", "python"]
 
 #: Largest definition source accepted over REST (characters).
 MAX_SOURCE_LENGTH = 1_000_000
+
+
+#: Leading zeros are allowed ("01" has always named version 1); 20 digits bound the work of ``int``.
+_VERSION_DIGITS = re.compile(r"[0-9]{1,20}")
+
+
+def version_number(text: str) -> int | None:
+    """The number a version string names (``"3"`` -> 3), or None if no version can be called that.
+
+    ASCII digits only (``"²".isdigit()`` is true, ``int("²")`` fails) and no larger than the store's 32-bit
+    column (``10**30`` would overflow PostgreSQL): every caller answers None as "no such version" (404).
+    """
+    if not _VERSION_DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 1 <= number <= STORE_INT_MAX else None
 
 
 class _Param(BaseModel):

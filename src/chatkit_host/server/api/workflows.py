@@ -23,6 +23,7 @@ from chatkit_host.types.workflows import (
     SetLatestBody,
     Workflow,
     WorkflowVersion,
+    version_number,
 )
 
 
@@ -188,7 +189,8 @@ async def retrieve_version(context: AppContext, args: Args) -> dict[str, Any]:
     if workflow_id == DEFAULT_WORKFLOW_ID and version == DEFAULT_VERSION:
         return _default_version(context)
     workflow = await _get(context, workflow_id)
-    record = await _store(context).get_version(workflow_id, int(version)) if version.isdigit() else None
+    number = version_number(version)
+    record = await _store(context).get_version(workflow_id, number) if number is not None else None
     if record is None:
         raise _no_version(workflow_id, version)
     return version_to_rest(record, workflow.latest_version, with_source=True)
@@ -198,7 +200,8 @@ async def set_latest(context: AppContext, args: Args) -> dict[str, Any]:
     workflow_id, body = args.path["workflow_id"], args.body
     assert isinstance(body, SetLatestBody)
     await _get(context, workflow_id)
-    version = await _store(context).get_version(workflow_id, int(body.version)) if body.version.isdigit() else None
+    number = version_number(body.version)
+    version = await _store(context).get_version(workflow_id, number) if number is not None else None
     if version is None:
         raise _no_version(workflow_id, body.version)
     updated = await _store(context).update_workflow(workflow_id, context.clock(), latest_version=version.version)

@@ -35,7 +35,13 @@ from chatkit_host.server.context import AppContext
 from chatkit_host.server.errors import APIError, error_body, render
 from chatkit_host.server.http.asgi import get_context, header, receive_body, route_path, send_json
 from chatkit_host.server.http.auth import authenticate_admin
-from chatkit_host.server.http.inputs import check_json_media_type, decode_json, parse_model, query_values
+from chatkit_host.server.http.inputs import (
+    check_json_media_type,
+    check_path_values,
+    decode_json,
+    parse_model,
+    query_values,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +102,8 @@ async def answer(
     """Authenticate, parse the inputs, run the handler: ``(status, JSON body)``, or an ``APIError`` raised."""
     if endpoint.auth == "admin":
         authenticate_admin(context, header(scope, b"authorization"))
+    if path:
+        check_path_values(path)  # no NUL in a path value: no store can hold it (issue 13.4)
     query = query_values(endpoint.query, scope["query_string"]) if endpoint.query is not None else _EMPTY
     body = None
     if endpoint.body is not None:

@@ -50,7 +50,7 @@ from pydantic import TypeAdapter, ValidationError
 from chatkit_host.server import ids
 from chatkit_host.server.attachments.storage import delete_thread_with_files
 from chatkit_host.server.errors import BadRequest, ThreadInputRefused
-from chatkit_host.server.http.inputs import validation_to_bad_request
+from chatkit_host.server.http.inputs import check_raw_json_text, validation_to_bad_request
 from chatkit_host.server.runtime import uploads
 from chatkit_host.server.runtime.convert import (
     item_from_record,
@@ -94,7 +94,7 @@ def parse(body: bytes) -> ChatKitReq:
     if not body.strip():
         raise BadRequest("The request body is empty; expected a JSON object {type, params}.", code="invalid_json")
     try:
-        return REQUEST_ADAPTER.validate_json(body)
+        parsed = REQUEST_ADAPTER.validate_json(body)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "json_invalid":
@@ -108,6 +108,10 @@ def parse(body: bytes) -> ChatKitReq:
         if first["type"] == "model_attributes_type":
             raise BadRequest("The request body must be a JSON object {type, params}.", code="invalid_value") from exc
         raise validation_to_bad_request(exc) from exc
+    # After the types: a malformed request is worded as such first; a well-formed one with NUL in a string
+    # (which PostgreSQL cannot store) is refused naming its JSON path, as the REST edge does.
+    check_raw_json_text(body)
+    return parsed
 
 
 async def process(body: bytes, req: RuntimeRequest) -> StreamingResult | JSONResult:

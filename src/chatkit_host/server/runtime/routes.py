@@ -16,10 +16,12 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
+from chatkit_host.server import ids
 from chatkit_host.server.context import AppContext
 from chatkit_host.server.errors import AuthenticationFailed, BadRequest, RateLimited
 from chatkit_host.server.http.asgi import get_context, read_body
 from chatkit_host.server.http.auth import bearer_token
+from chatkit_host.server.http.inputs import check_mime_type, check_text
 from chatkit_host.server.runtime import uploads
 from chatkit_host.server.runtime.auth import session_by_id, session_for_secret
 from chatkit_host.server.runtime.core import JSONResult, process
@@ -91,11 +93,15 @@ async def _signed_or_bearer(
     request: Request, attachment_id: str, purpose: str, session_id: str | None, sig: str | None
 ) -> tuple[AppContext, SessionRecord]:
     """A signed URL names its session; otherwise the caller authenticates with the client secret."""
+    check_text("attachment_id", attachment_id)
     if sig is None or session_id is None:
         return await authenticate(request)
     context = get_context(request)
     now = context.clock()
-    session = await session_by_id(context.store, session_id, now)
+    # Unauthenticated input: a value no signed URL carries (not a session id, not 64 hex digits: NUL,
+    # non-ASCII) is refused before it reaches the store or the HMAC comparison (issue 13.4).
+    well_formed = ids.is_valid(session_id, ids.SESSION) and uploads.is_signature(sig)
+    session = await session_by_id(context.store, session_id, now) if well_formed else None
     if session is None or not uploads.check_signature(session, attachment_id, purpose, sig):
         raise AuthenticationFailed(
             "This attachment URL is invalid, or its session has expired or was cancelled.", code="invalid_signature"
@@ -155,7 +161,8 @@ async def upload_direct(request: Request) -> Response:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("Missing the multipart field 'file'.", param="file", code="missing_required_parameter")
-        mime = upload.content_type or "application/octet-stream"
+        mime = check_mime_type("file", upload.content_type or "application/octet-stream")
+        check_text("file", upload.filename)
         attachment = await uploads.upload_direct(req, upload.filename or "file", mime, _chunks(upload))
     return Response(to_json(attachment), media_type="application/json")
 

@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
+import re
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
@@ -34,6 +35,7 @@ from chatkit_host.server import ids
 from chatkit_host.server.attachments.gc import sendable
 from chatkit_host.server.attachments.storage import UploadTooLarge
 from chatkit_host.server.errors import BadRequest, Conflict, PayloadTooLarge, PermissionDenied
+from chatkit_host.server.http.inputs import check_mime_type
 from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.runtime.visibility import attachment_not_found, load_attachment
 from chatkit_host.server.store import AttachmentRecord, SessionRecord
@@ -44,6 +46,17 @@ MB = 1024 * 1024
 def signature(session: SessionRecord, attachment_id: str, purpose: str) -> str:
     message = f"{purpose}:{attachment_id}:{session.id}".encode()
     return hmac.new(session.secret_hash.encode(), message, hashlib.sha256).hexdigest()
+
+
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+
+
+def is_signature(presented: str) -> bool:
+    """Whether ``presented`` has a signature's shape (what :func:`signature` makes: 64 lower-case hex digits).
+
+    ``hmac.compare_digest`` raises on a non-ASCII ``str``: a value of any other shape is refused before it.
+    """
+    return _SIGNATURE.fullmatch(presented) is not None
 
 
 def check_signature(session: SessionRecord, attachment_id: str, purpose: str, presented: str) -> bool:
@@ -168,7 +181,8 @@ async def create(req: RuntimeRequest, params: AttachmentCreateParams) -> Attachm
         raise BadRequest("'size' must not be negative.", param="params.size", code="invalid_value")
     if params.size > session.max_file_size_mb * MB:
         raise too_large(session)
-    record = _new_record(req, params.name, params.mime_type, params.size)
+    mime_type = check_mime_type("params.mime_type", params.mime_type) if params.mime_type else None
+    record = _new_record(req, params.name, mime_type, params.size)
     await _add(req, record)
     return to_wire(req, record, with_upload=True)
 

@@ -25,6 +25,7 @@ from chatkit_host.server.workflows.models import ModelRouter
 from chatkit_host.server.workflows.records import VersionRecord, WorkflowRecord
 from chatkit_host.server.workflows.state import validate_state
 from chatkit_host.server.workflows.store import WorkflowStore
+from chatkit_host.types.workflows import version_number
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +43,14 @@ class ResolvedWorkflow:
 
 
 def _version_number(workflow_id: str, version: str) -> int:
-    if not version.isdigit() or int(version) < 1:
+    number = version_number(version)  # ASCII digits within the store's 32-bit column, or None
+    if number is None:
         raise NotFound(
             f"Workflow '{workflow_id}' has no version '{version}'.",
             param="workflow.version",
             code="workflow_version_not_found",
         )
-    return int(version)
+    return number
 
 
 class WorkflowRegistry:
