@@ -1,6 +1,6 @@
 """Errors the server raises, and the one function that renders them.
 
-    APIError (500, api_error)
+    HTTPError (500, api_error)
     ├── BadRequest (400, invalid_request_error)
     │   └── ThreadInputRefused (400): a locked or closed thread
     ├── AuthenticationFailed (401, invalid_request_error)
@@ -24,8 +24,11 @@ from typing import Any, ClassVar
 import orjson
 
 
-class APIError(Exception):
-    """Base of every error the API reports; unexpected failures are rendered as this."""
+class HTTPError(Exception):
+    """Base of every error the server answers with a status and OpenAI's envelope; unexpected failures render as this.
+
+    Named apart from the SDK's ``chatkit_host.APIError`` (what a client raises on such an answer).
+    """
 
     status: ClassVar[int] = 500
     error_type: ClassVar[str] = "api_error"
@@ -40,7 +43,7 @@ class APIError(Exception):
         return {}
 
 
-class BadRequest(APIError):
+class BadRequest(HTTPError):
     """The request is malformed or a value is out of range."""
 
     status = 400
@@ -51,63 +54,63 @@ class ThreadInputRefused(BadRequest):
     """The thread is locked or closed and takes no new input."""
 
 
-class AuthenticationFailed(APIError):
+class AuthenticationFailed(HTTPError):
     """No credential, or one that is unknown, expired or cancelled."""
 
     status = 401
     error_type = "invalid_request_error"
 
 
-class PermissionDenied(APIError):
+class PermissionDenied(HTTPError):
     """The credential is valid but not for this operation."""
 
     status = 403
     error_type = "invalid_request_error"
 
 
-class NotFound(APIError):
+class NotFound(HTTPError):
     """No such object, or one the caller may not see."""
 
     status = 404
     error_type = "invalid_request_error"
 
 
-class MethodNotAllowed(APIError):
+class MethodNotAllowed(HTTPError):
     """The path exists but not with this HTTP method."""
 
     status = 405
     error_type = "invalid_request_error"
 
 
-class Conflict(APIError):
+class Conflict(HTTPError):
     """The request conflicts with the object's current state."""
 
     status = 409
     error_type = "invalid_request_error"
 
 
-class PayloadTooLarge(APIError):
+class PayloadTooLarge(HTTPError):
     """The body or upload is larger than allowed."""
 
     status = 413
     error_type = "invalid_request_error"
 
 
-class UnsupportedMediaType(APIError):
+class UnsupportedMediaType(HTTPError):
     """The body is not in a content type this endpoint reads."""
 
     status = 415
     error_type = "invalid_request_error"
 
 
-class UpstreamFailed(APIError):
+class UpstreamFailed(HTTPError):
     """A model provider this server called on the caller's behalf failed or could not be reached."""
 
     status = 502
     error_type = "api_error"
 
 
-class RateLimited(APIError):
+class RateLimited(HTTPError):
     """The session used up its requests for the current window."""
 
     status = 429
@@ -127,5 +130,9 @@ def error_body(message: str, error_type: str, param: str | None = None, code: st
     return orjson.dumps(payload)
 
 
-def render(error: APIError) -> bytes:
+def render(error: HTTPError) -> bytes:
     return error_body(error.message, error.error_type, error.param, error.code)
+
+
+#: The 0.1 name of :class:`HTTPError`, kept for one release (it collided with the SDK's ``chatkit_host.APIError``).
+APIError = HTTPError

@@ -11,7 +11,7 @@ its response type, whether it needs the admin key, and whether it takes the fast
 Both lanes call :func:`answer`, the one place that authenticates, parses the query (the quick parser of
 ``http/inputs.py``), reads and validates the body, calls the handler and encodes what it returns. A handler
 is ``async (context, Args) -> payload`` (bytes, or anything ``orjson`` encodes, or a :class:`Reply` for
-another status) and fails by raising :class:`~chatkit_host.server.errors.APIError`.
+another status) and fails by raising :class:`~chatkit_host.server.errors.HTTPError`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from starlette.routing import compile_path
 from starlette.types import Receive, Scope, Send
 
 from chatkit_host.server.context import AppContext
-from chatkit_host.server.errors import APIError, error_body, render
+from chatkit_host.server.errors import HTTPError, error_body, render
 from chatkit_host.server.http.asgi import get_context, header, receive_body, route_path, send_json
 from chatkit_host.server.http.auth import authenticate_admin
 from chatkit_host.server.http.inputs import (
@@ -99,7 +99,7 @@ _EMPTY: dict[str, Any] = {}
 async def answer(
     endpoint: Endpoint, context: AppContext, scope: Scope, receive: Receive, path: Mapping[str, str]
 ) -> tuple[int, bytes]:
-    """Authenticate, parse the inputs, run the handler: ``(status, JSON body)``, or an ``APIError`` raised."""
+    """Authenticate, parse the inputs, run the handler: ``(status, JSON body)``, or an ``HTTPError`` raised."""
     if endpoint.auth == "admin":
         authenticate_admin(context, header(scope, b"authorization"))
     if path:
@@ -224,7 +224,7 @@ class FastLane:
         head = scope["method"] == "HEAD"
         try:
             status, body = await answer(endpoint, self.app.state.context, scope, receive, _EMPTY)
-        except APIError as exc:
+        except HTTPError as exc:
             await send_json(send, exc.status, render(exc), exc.headers(), head=head)
         except ClientDisconnect:
             return

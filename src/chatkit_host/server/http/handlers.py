@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from chatkit_host.server.errors import APIError, error_body, render
+from chatkit_host.server.errors import HTTPError, error_body, render
 from chatkit_host.server.http.inputs import param_path
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def _response(body: bytes, status: int, headers: dict[str, str] | None = None) -
 
 
 async def handle_api_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, APIError)
+    assert isinstance(exc, HTTPError)
     return _response(render(exc), exc.status, exc.headers())
 
 
@@ -66,7 +66,7 @@ async def handle_unexpected(_request: Request, exc: Exception) -> Response:
 
 #: For ``FastAPI(exception_handlers=...)``.
 EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]] = {
-    APIError: handle_api_error,
+    HTTPError: handle_api_error,
     RequestValidationError: handle_validation_error,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,

@@ -2,7 +2,7 @@
 
 Transport-agnostic: ``routes.py`` only wraps the result. Requests are parsed with one ``TypeAdapter`` built at
 import, dispatch is an exhaustive ``match``, and everything that can fail before a stream starts fails here,
-as an ``APIError`` the route renders as a 4xx JSON error.
+as an ``HTTPError`` the route renders as a 4xx JSON error.
 """
 
 from __future__ import annotations

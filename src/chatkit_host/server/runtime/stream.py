@@ -45,7 +45,7 @@ from chatkit.types import (
 )
 
 from chatkit_host.server import ids
-from chatkit_host.server.errors import APIError
+from chatkit_host.server.errors import HTTPError
 from chatkit_host.server.runtime.convert import (
     item_record,
     status_fields,
@@ -335,7 +335,7 @@ class TurnStream:
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()
-        except APIError as exc:
+        except HTTPError as exc:
             yield frame(ErrorEvent(code="custom", message=exc.message, allow_retry=False))
         except Exception:
             logger.exception("stream failed in thread %s", self.thread.id)

@@ -23,7 +23,7 @@ from datetime import datetime
 from chatkit.types import SDKHiddenContextItem
 
 from chatkit_host.server import ids
-from chatkit_host.server.errors import APIError
+from chatkit_host.server.errors import HTTPError
 from chatkit_host.server.runtime.convert import item_record
 from chatkit_host.server.runtime.request import RuntimeRequest
 from chatkit_host.server.store import turns
@@ -54,7 +54,7 @@ async def policy_of(req: RuntimeRequest) -> str:
     session = req.session
     try:
         _, compiled = await req.context.registry.load(session.workflow_id, session.workflow_version)
-    except APIError:
+    except HTTPError:
         return DEFAULT_CONCURRENT_MESSAGES
     return compiled.concurrent_messages
 

@@ -37,7 +37,7 @@ from openai.types.responses import ResponseStreamEvent
 from pydantic import ValidationError
 
 from chatkit_host.server import ids
-from chatkit_host.server.errors import APIError
+from chatkit_host.server.errors import HTTPError
 from chatkit_host.server.turn import Responder, Turn
 from chatkit_host.server.workflows.attachment_input import AttachmentInputs
 from chatkit_host.server.workflows.builtin_tools import new_widget_item_factory
@@ -124,7 +124,7 @@ class WorkflowEngine:
         session = turn.session
         try:
             version, compiled = await self.registry.load(session.workflow_id, session.workflow_version)
-        except APIError as exc:
+        except HTTPError as exc:
             yield ErrorEvent(code="custom", message=exc.message, allow_retry=False)
             return
         requested = turn.input.inference_options.model if turn.input and turn.input.inference_options else None
