@@ -114,6 +114,10 @@ def test_worker_processes_share_one_budget_without_redis(make_server: MakeServer
     # `serve --workers 2` on one data directory: the budget lives in data_dir/ratelimit.db, not in each process.
     first = make_server(workers=2)
     second = make_server(workers=2, data_dir=first.settings.data_dir)
+    # One request to each app first, on another session: FastAPI builds a route's models on its first request under
+    # a process-wide warnings context, which two apps in one test process must not race through (see test_races).
+    for server in (first, second):
+        assert Runtime.for_user(server, "warm-up").post("threads.list").status_code == 200
     secret = new_session(first, rate_limits={"max_requests_per_1_minute": 5})["client_secret"]
     runtimes = [Runtime(first, secret), Runtime(second, secret)]
     with ThreadPoolExecutor(max_workers=20) as pool:

@@ -141,6 +141,7 @@ class TurnStream:
         self._pending: dict[str, AssistantMessageItem] = {}
         #: When each pending item was last saved (monotonic seconds); absent: not saved yet.
         self._flushed: dict[str, float] = {}
+        self._flushing: asyncio.Future[None] | None = None
         self._last_reply = ""
 
     async def _save(self, what: str, items: list[ItemRecord], touch: bool = True) -> None:
@@ -215,10 +216,17 @@ class TurnStream:
         if (last is not None and now - last < FLUSH_INTERVAL) or not any(part.text for part in item.content):
             return
         self._flushed[item.id] = now
+        # Shielded and remembered: when the client goes away during this save, the save still ends, and the save
+        # of the interrupted answer waits for it. Otherwise, on PostgreSQL (a pool of connections), this older
+        # text could commit after the newer one and the thread would keep less than the client was sent.
+        self._flushing = asyncio.ensure_future(self._save_streaming(item.id, item_record(item)))
+        await asyncio.shield(self._flushing)
+
+    async def _save_streaming(self, item_id: str, record: ItemRecord) -> None:
         try:
-            await self.req.context.store.save_records(items=[item_record(item)])
+            await self.req.context.store.save_records(items=[record])
         except Exception:
-            logger.warning("could not save the streaming answer %s yet", item.id, exc_info=True)
+            logger.warning("could not save the streaming answer %s yet", item_id, exc_info=True)
 
     def _forget(self, item_id: str) -> None:
         self._pending.pop(item_id, None)
@@ -229,6 +237,8 @@ class TurnStream:
         kept = [item_record(i) for i in self._pending.values() if any(part.text.strip() for part in i.content)]
         self._pending.clear()
         self._flushed.clear()
+        if self._flushing is not None and not self._flushing.done():
+            await asyncio.wait([self._flushing])  # an earlier snapshot must land before the latest text
         if kept:
             await self._save("saving the interrupted answer", kept)
         note = SDKHiddenContextItem(
