@@ -71,12 +71,16 @@ def test_slow_headers_and_stalled_bodies_are_dropped(tmp_path: Path) -> None:
 
 def test_connections_beyond_the_limit_get_503(tmp_path: Path) -> None:
     env = {"CHATKIT_HOST_MAX_CONNECTIONS": "4"}
-    with serving(["--data-dir", str(tmp_path / "d")], cwd=tmp_path, env=env) as (base_url, _):
+    # The limit is per process: one worker, so the four held connections all count against it.
+    args = ["--data-dir", str(tmp_path / "d"), "--workers", "1"]
+    with serving(args, cwd=tmp_path, env=env) as (base_url, _):
         held = [_connect(base_url) for _ in range(4)]
-        time.sleep(0.3)
-        assert httpx.get(f"{base_url}/healthz").status_code == 503
-        for sock in held:
-            sock.close()
+        try:
+            time.sleep(0.3)
+            assert httpx.get(f"{base_url}/healthz").status_code == 503
+        finally:
+            for sock in held:
+                sock.close()
         time.sleep(0.3)
         assert httpx.get(f"{base_url}/healthz").status_code == 200
 
