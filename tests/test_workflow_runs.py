@@ -324,9 +324,10 @@ def test_output_guardrail_replaces_the_streamed_reply(make_server: MakeServer, f
     fake_openai.script(Reply(text="The internal-only price is 3."))
     rt = runtime(server, {"id": "guarded"})
     thread_id, events = rt.create_thread("price?")
-    streamed = [e.item.id for e in events if e.type == "thread.item.done" and e.item.type == "assistant_message"]
+    # The leaked answer (the first assistant message started, finished or not when the guardrail tripped) ...
+    started = [e.item.id for e in events if e.type == "thread.item.added" and e.item.type == "assistant_message"]
     removed = [e.item_id for e in events if e.type == "thread.item.removed"]
-    assert removed == streamed[:1]  # the leaked answer is taken back ...
+    assert removed == started[:1]  # ... is taken back ...
     assert reply_text(events) == "Redacted."  # ... and replaced by the guardrail's message
     items = list(server.openai().beta.chatkit.threads.list_items(thread_id, order="asc"))
     assert [i.content[0].text for i in items if i.type == "chatkit.assistant_message"] == ["Redacted."]

@@ -182,7 +182,10 @@ class WorkflowEngine:
             status = "guardrail"
             if isinstance(exc, InputGuardrailTripwireTriggered):
                 self.titler.refused(turn.thread.id)
-            for item_id in mapper.produced:
+            # Also a message still streaming: the SDK can raise before the message's own "done" reached us (it
+            # does when saving the streamed text slows the consumer), and what it said must not stay.
+            unfinished = [mapper.message_id] if mapper.message_id else []
+            for item_id in [*mapper.produced, *unfinished]:
                 yield ThreadItemRemovedEvent(item_id=item_id)
             yield self._message(turn, guardrail_message(exc))
         except (asyncio.CancelledError, GeneratorExit):
