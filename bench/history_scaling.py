@@ -31,19 +31,15 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
-from datetime import datetime
 from pathlib import Path
 
 from chatkit.types import (
-    AssistantMessageContent,
-    AssistantMessageItem,
-    InferenceOptions,
     ThreadItem,
-    UserMessageItem,
-    UserMessageTextContent,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.seed import exchange_item
 
 from chatkit_host.server import ids
 from chatkit_host.server.runtime.convert import item_from_record, item_record
@@ -55,31 +51,20 @@ from chatkit_host.server.workflows.history import HistoryConverter, to_model_inp
 LENGTHS = (2, 200, 2_000, 20_000)
 
 
-def _item(thread_id: str, n: int) -> ThreadItem:
-    item_id = ids.new_id(ids.ITEM)
-    if n % 2 == 0:
-        return UserMessageItem(
-            id=item_id,
-            thread_id=thread_id,
-            created_at=datetime.now(),
-            content=[UserMessageTextContent(text=f"question number {n}: what happens next here?")],
-            attachments=[],
-            inference_options=InferenceOptions(),
-        )
-    return AssistantMessageItem(
-        id=item_id,
-        thread_id=thread_id,
-        created_at=datetime.now(),
-        content=[AssistantMessageContent(text=f"answer number {n}: this is what happens next.")],
-    )
-
-
 async def append(store: Store, thread_id: str, length: int) -> str:
     """``length`` more items in the thread, ending on a user message; returns the last one's id."""
     last = ""
     for start in range(0, length, 2_000):
         # Odd lengths end on a user message: the turn's input.
-        batch = [_item(thread_id, n + (length % 2 == 0)) for n in range(start, min(start + 2_000, length))]
+        batch = [
+            exchange_item(
+                thread_id,
+                n + (length % 2 == 0),
+                "question number {n}: what happens next here?",
+                "answer number {n}: this is what happens next.",
+            )
+            for n in range(start, min(start + 2_000, length))
+        ]
         last = batch[-1].id
         await store.save_records(items=[item_record(i) for i in batch])
     return last

@@ -7,23 +7,14 @@ over HTTP against the real app, and what we assert on is the request the fake Op
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 import pytest
-from chatkit.types import (
-    AssistantMessageContent,
-    AssistantMessageItem,
-    InferenceOptions,
-    ThreadItem,
-    UserMessageItem,
-    UserMessageTextContent,
-)
 
-from chatkit_host.server import ids
 from chatkit_host.server.runtime.convert import item_record
 from chatkit_host.server.store import Store
 from tests.support.fake_openai import FakeOpenAI, Reply
 from tests.support.runtime import text_input
+from tests.support.seed import exchange_item
 from tests.support.servers import MakeServer, RunningServer
 from tests.support.workflows import provider_server, publish, reply_text, runtime
 
@@ -34,25 +25,6 @@ agents:
 """
 
 
-def _exchange(thread_id: str, n: int) -> ThreadItem:
-    item_id = ids.new_id(ids.ITEM)
-    if n % 2 == 0:
-        return UserMessageItem(
-            id=item_id,
-            thread_id=thread_id,
-            created_at=datetime.now(),
-            content=[UserMessageTextContent(text=f"old question {n}")],
-            attachments=[],
-            inference_options=InferenceOptions(),
-        )
-    return AssistantMessageItem(
-        id=item_id,
-        thread_id=thread_id,
-        created_at=datetime.now(),
-        content=[AssistantMessageContent(text=f"answer {n}")],
-    )
-
-
 def seed_items(server: RunningServer, thread_id: str, count: int) -> None:
     """``count`` alternating user/assistant items appended to the thread, through the real store."""
 
@@ -60,7 +32,10 @@ def seed_items(server: RunningServer, thread_id: str, count: int) -> None:
         store = Store.open(server.settings.resolved_database_url)
         try:
             for start in range(0, count, 2_000):
-                batch = [item_record(_exchange(thread_id, n)) for n in range(start, min(start + 2_000, count))]
+                batch = [
+                    item_record(exchange_item(thread_id, n, "old question {n}", "answer {n}"))
+                    for n in range(start, min(start + 2_000, count))
+                ]
                 await store.save_records(items=batch)
         finally:
             await store.close()

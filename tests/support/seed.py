@@ -18,6 +18,28 @@ from chatkit_host.server.settings import Settings
 from chatkit_host.server.store import ItemRecord, Store, ThreadRecord
 
 
+def exchange_item(
+    thread_id: str, n: int, question: str = "question {n}", answer: str = "answer {n}"
+) -> UserMessageItem | AssistantMessageItem:
+    """Item ``n`` of a seeded conversation: even numbers are user questions, odd ones assistant answers."""
+    item_id = ids.new_id(ids.ITEM)
+    if n % 2 == 0:
+        return UserMessageItem(
+            id=item_id,
+            thread_id=thread_id,
+            created_at=datetime.now(),
+            content=[UserMessageTextContent(text=question.format(n=n))],
+            attachments=[],
+            inference_options=InferenceOptions(),
+        )
+    return AssistantMessageItem(
+        id=item_id,
+        thread_id=thread_id,
+        created_at=datetime.now(),
+        content=[AssistantMessageContent(text=answer.format(n=n))],
+    )
+
+
 async def _seed(settings: Settings, users: list[str], per_thread_messages: int) -> list[str]:
     store = Store.open(settings.resolved_database_url)
     created: list[str] = []
@@ -38,26 +60,10 @@ async def _seed(settings: Settings, users: list[str], per_thread_messages: int) 
                 )
             )
             for n in range(per_thread_messages):
-                item_id = ids.new_id(ids.ITEM)
-                if n % 2 == 0:
-                    item = UserMessageItem(
-                        id=item_id,
-                        thread_id=thread_id,
-                        created_at=datetime.now(),
-                        content=[UserMessageTextContent(text=f"question {n}")],
-                        attachments=[],
-                        inference_options=InferenceOptions(),
-                    )
-                else:
-                    item = AssistantMessageItem(
-                        id=item_id,
-                        thread_id=thread_id,
-                        created_at=datetime.now(),
-                        content=[AssistantMessageContent(text=f"answer {n}")],
-                    )
+                item = exchange_item(thread_id, n)
                 await store.save_item(
                     ItemRecord(
-                        id=item_id,
+                        id=item.id,
                         thread_id=thread_id,
                         type=item.type,
                         created_at=now,
