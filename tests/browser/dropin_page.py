@@ -33,6 +33,7 @@ from chatkit_host.server.workflows.history import user_text
 from chatkit_host.server.workflows.offline import OfflineResponder
 from tests.browser.apps.hosted_react.backend import Backend, serve
 from tests.browser.harness import Watch, new_context, start_server
+from tests.browser.harness import send as harness_send
 from tests.browser.showcase import say
 from tests.support.servers import RunningServer
 
@@ -214,3 +215,18 @@ def open_dropin(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
         page = watch.attach(context.new_page())
         page.goto(f"{backend.origin}/")
         yield Dropin(server=server, backend=backend, responder=responder, page=page, watch=watch)
+
+
+#: The drop-in's tag name.
+DROPIN = "openai-chatkit"
+
+
+def send(page: Page, text: str) -> None:
+    """Type ``text`` into the drop-in's composer and press Enter."""
+    harness_send(page, text, element=DROPIN)
+
+
+def last_reply(d: Dropin) -> str:
+    """The text of the newest answer, once its response has ended."""
+    wait_event(d.page, "chatkit.response.end")
+    return str(d.page.locator(f"{DROPIN} .ck-assistant-body").last.inner_text()).strip()

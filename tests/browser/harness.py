@@ -137,8 +137,9 @@ def open_playground(context: BrowserContext, watch: Watch, user: str, theme: str
     return page
 
 
-def send(page: Page, text: str) -> None:
-    box = page.locator(f"{CHAT} .ck-input")
+def send(page: Page, text: str, element: str = CHAT) -> None:
+    """Type ``text`` into the composer of ``element`` (the tag name) and press Enter."""
+    box = page.locator(f"{element} .ck-input")
     box.fill(text)
     box.press("Enter")
 

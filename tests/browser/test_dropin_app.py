@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.apps.hosted_react.backend import APP_DIR, Backend, build, serve
+from tests.browser.dropin_page import send
 from tests.browser.harness import new_context, start_server
 from tests.browser.starter import FACT, StarterResponder
 from tests.support.servers import RunningServer
@@ -74,12 +75,6 @@ def events(page: Page, name: str) -> list[Any]:
         "(name) => window.appEvents.filter((e) => e.name === name).map((e) => e.detail)", name
     )
     return found
-
-
-def send(page: Page, text: str) -> None:
-    box = page.locator(f"{CHAT} .ck-input")
-    box.fill(text)
-    box.press("Enter")
 
 
 def wait_responses(page: Page, count: int, timeout: float = 20_000) -> None:

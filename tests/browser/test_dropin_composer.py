@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser.dropin_page import Dropin, events, mount, open_dropin, wait_event
+from tests.browser.dropin_page import Dropin, events, last_reply, mount, open_dropin, send, wait_event
 
 pytestmark = pytest.mark.browser
 CHAT = "openai-chatkit"
@@ -22,17 +22,6 @@ CHAT = "openai-chatkit"
 @pytest.fixture(scope="module")
 def dropin(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dropin]:
     yield from open_dropin(browser, tmp_path_factory)
-
-
-def send(page: Page, text: str) -> None:
-    box = page.locator(f"{CHAT} .ck-input")
-    box.fill(text)
-    box.press("Enter")
-
-
-def last_reply(d: Dropin) -> str:
-    wait_event(d.page, "chatkit.response.end")
-    return str(d.page.locator(f"{CHAT} .ck-assistant-body").last.inner_text()).strip()
 
 
 def test_composer_placeholder_models_and_pinned_tools(dropin: Dropin) -> None:
