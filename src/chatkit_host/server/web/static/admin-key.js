@@ -45,3 +45,15 @@ export async function adminApi(path, { method = "GET", body } = {}) {
   }
   return payload;
 }
+
+/** Wires a page's key form: a non-empty key from ``input`` is kept for this tab, the field emptied, ``then`` run. */
+export function onKeyEntered(form, input, then) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = input.value.trim();
+    if (!key) return;
+    setAdminKey(key);
+    input.value = "";
+    then();
+  });
+}

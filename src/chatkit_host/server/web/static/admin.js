@@ -2,7 +2,7 @@
 // and sent only to this server (admin-key.js). Every view has a URL: `#VIEW[/ID][?FILTERS]`, e.g.
 // `#traces/trace_...`, `#threads/cthr_...`, `#threads?user=alice`, `#usage?group_by=user&bucket=day`, so a
 // reload, the back button and a pasted link all come back to the same place.
-import { adminApi, adminKey, forgetAdminKey, setAdminKey, takeKeyFromFragment } from "./admin-key.js";
+import { adminApi, adminKey, forgetAdminKey, onKeyEntered, takeKeyFromFragment } from "./admin-key.js";
 import { parseRoute, routeHash } from "./admin/dom.js";
 import { applyTheme, initialTheme } from "./theme.js";
 import { VIEWS } from "./admin/views.js";
@@ -93,14 +93,7 @@ async function open() {
   await render();
 }
 
-login.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const key = document.getElementById("admin-key").value.trim();
-  if (!key) return;
-  setAdminKey(key);
-  document.getElementById("admin-key").value = "";
-  open();
-});
+onKeyEntered(login, document.getElementById("admin-key"), open);
 
 logout.addEventListener("click", () => {
   forgetAdminKey();

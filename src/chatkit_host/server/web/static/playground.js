@@ -3,7 +3,7 @@
 // (`?user=&workflow=&thread=`), and a reload reuses this tab's session while it is still active.
 import "./chatkit-ui.js";
 import { createChatKitFetch } from "./chatkit-host-fetch.js";
-import { adminApi, adminKey, forgetAdminKey, setAdminKey, takeKeyFromFragment } from "./admin-key.js";
+import { adminApi, adminKey, forgetAdminKey, onKeyEntered, takeKeyFromFragment } from "./admin-key.js";
 import { applyTheme, initialTheme } from "./theme.js";
 
 const form = document.getElementById("session-form");
@@ -295,14 +295,7 @@ function askForKey(text) {
   document.getElementById("admin-key").focus();
 }
 
-login.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const key = document.getElementById("admin-key").value.trim();
-  if (!key) return;
-  setAdminKey(key);
-  document.getElementById("admin-key").value = "";
-  main();
-});
+onKeyEntered(login, document.getElementById("admin-key"), main);
 
 logout.addEventListener("click", () => {
   clearTimeout(refreshTimer);
