@@ -10,6 +10,7 @@ Alembic's seven INFO lines per start (F9) are silenced the same way: they are sh
 from __future__ import annotations
 
 import logging
+import logging.config
 from typing import Any
 
 FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -32,13 +33,8 @@ class OneLineFormatter(logging.Formatter):
 
 
 def configure_logging(level: str) -> None:
-    """Set up the root logger for ``serve``; ``level`` is ``--log-level`` (debug keeps everything)."""
-    debug = logging.getLevelName(level.upper()) == logging.DEBUG
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT) if debug else OneLineFormatter(FORMAT))
-    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
+    """Set up this process's logging for ``serve``; ``level`` is ``--log-level`` (debug keeps everything)."""
+    logging.config.dictConfig(worker_log_config(level, {"version": 1, "disable_existing_loggers": False}))
 
 
 def worker_log_config(level: str, base: dict[str, Any]) -> dict[str, Any]:
